@@ -1,0 +1,1 @@
+"""Shared core of the ACME lakehouse: settings, the `acme` CLI, Kafka plumbing, contracts, simulator."""

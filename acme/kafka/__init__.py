@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by the simulator and the ingester: client settings, topics, local broker."""

@@ -3,13 +3,13 @@
 import uuid
 
 import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from acme.kafka import local_broker
 from acme.kafka.client import client_options
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics, topic_for
 from acme.settings import Settings
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 pytestmark = pytest.mark.kafka
 

@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     # Salt for pseudonymizing PII; the default is refused outside local development.
     pii_salt: SecretStr = SecretStr("local-development-salt")
 
+    # Orchestration: Dagster's run history, schedules and check results live here (never in git).
+    dagster_home: Path = Path(".local/dagster")
+
+    # Alert channels; a channel is on when its destination is set (see docs/decisions/alerting.md).
+    alert_smtp_host: str | None = None
+    alert_smtp_port: int = Field(default=25, ge=1, le=65535)
+    alert_smtp_starttls: bool = False
+    alert_smtp_username: str | None = None
+    alert_smtp_password: SecretStr | None = None
+    alert_email_from: str = "acme-lakehouse@localhost"
+    alert_email_to: str = ""  # comma-separated recipients
+    alert_webhook_url: str | None = None
+    # Dead letters per sensor tick above which the dead-letter sensor alerts.
+    alert_dead_letter_threshold: int = Field(default=50, ge=1)
+
     @model_validator(mode="after")
     def _resolve_and_check(self) -> Settings:
         for name in (
@@ -74,6 +89,7 @@ class Settings(BaseSettings):
             "lake_root",
             "duckdb_build_path",
             "duckdb_serving_path",
+            "dagster_home",
             "kafka_ssl_cafile",
             "kafka_ssl_certfile",
             "kafka_ssl_keyfile",
@@ -88,6 +104,8 @@ class Settings(BaseSettings):
                 "ACME_KAFKA_SECURITY_PROTOCOL=SASL_SSL needs ACME_KAFKA_SASL_USERNAME and "
                 "ACME_KAFKA_SASL_PASSWORD"
             )
+        if self.alert_email_to and not self.alert_smtp_host:
+            raise ValueError("ACME_ALERT_EMAIL_TO needs ACME_ALERT_SMTP_HOST to send through")
         if self.local_kafka_port == self.local_kafka_controller_port:
             raise ValueError(
                 "ACME_LOCAL_KAFKA_PORT and ACME_LOCAL_KAFKA_CONTROLLER_PORT must differ"
@@ -100,6 +118,11 @@ class Settings(BaseSettings):
                 "ACME_PII_SALT must be set to a secret value when ACME_ENVIRONMENT=prod"
             )
         return self
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        """The e-mail alert recipients, parsed from the comma-separated setting."""
+        return [address.strip() for address in self.alert_email_to.split(",") if address.strip()]
 
     @property
     def kafka_is_local(self) -> bool:

@@ -13,6 +13,8 @@ import click
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.settings import ConfigError, Settings, get_settings
+from acme.warehouse.cli import warehouse
+from ingest.cli import backfill_command, ingest_command, lake_group
 
 
 def load_settings() -> Settings:
@@ -85,3 +87,9 @@ def kafka_topics() -> None:
         click.echo(f"created {name}", err=True)
     for name, partitions in sorted(list_project_topics(settings).items()):
         click.echo(f"{name}\t{partitions} partitions")
+
+
+main.add_command(ingest_command)
+main.add_command(backfill_command)
+main.add_command(lake_group)
+main.add_command(warehouse)

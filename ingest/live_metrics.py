@@ -1,0 +1,196 @@
+"""The real-time path: per-minute partial aggregates of each micro-batch, appended to Delta.
+
+Each flush appends the partial sums of the events it carries; readers sum them by minute (see
+docs/decisions/live-metrics.md for the columns and the DuckDB views). Append-only partials need no
+update of earlier rows, so DuckDB's `delta_scan` reads consistent snapshots while the ingester
+writes, and the rows are committed exactly once like the raw table (own app-transaction ids).
+
+Duplicate deliveries (same `event_id`) are counted once through a bounded window of recent ids of
+the counted event types; the window is seeded from the raw table on start, so a restart does not
+double-count a duplicate whose original arrived just before the crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final, Protocol
+
+import orjson
+import pyarrow as pa
+import pyarrow.dataset as pads
+from deltalake import DeltaTable
+
+from ingest.tables import LIVE_MINUTE_METRICS_SCHEMA
+
+log = logging.getLogger(__name__)
+
+STREAM = "live"
+"""Name of this output in app-transaction ids (see `ingest.offsets.app_id`)."""
+
+COUNTED_TYPES: Final = frozenset({"OrderPlaced", "PaymentCompleted", "PaymentFailed"})
+"""Event types whose count would be wrong if a duplicate delivery were counted twice."""
+CONTEXT_TYPES: Final = frozenset({"SessionStarted"})
+"""Event types that only feed the lookups (session -> channel and region)."""
+SESSION_TYPES: Final = frozenset(
+    {"SessionStarted", "PageViewed", "ProductViewed", "SearchPerformed", "OrderPlaced"}
+)
+"""Event types that show a storefront session was active in a minute."""
+
+DEDUPE_WINDOW: Final = 200_000
+LOOKUP_SIZE: Final = 200_000
+SESSION_MINUTES_SIZE: Final = 200_000
+
+
+class _Bounded(OrderedDict[Any, Any]):
+    """An insertion-ordered map that forgets its oldest entries beyond `capacity`."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        self.capacity = capacity
+
+    def remember(self, key: Any, value: Any = None) -> None:
+        self[key] = value
+        if len(self) > self.capacity:
+            self.popitem(last=False)
+
+
+class LiveEvent(Protocol):
+    """The fields of a valid event the live metrics read (`acme.contracts.LiveEvent` has
+    them, and so do rows read back from the raw table)."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def event_time(self) -> datetime: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class _Partial:
+    orders_placed: int = 0
+    revenue_amount: Decimal = Decimal("0.00")
+    payment_successes: int = 0
+    payment_failures: int = 0
+
+
+# (minute, region, channel, payment_provider, currency, session_id)
+_Key = tuple[datetime, str | None, str | None, str | None, str | None, str | None]
+
+
+class LiveAggregator:
+    """Per-minute partial aggregates of the events seen since the last `drain`."""
+
+    def __init__(self) -> None:
+        self._seen: _Bounded = _Bounded(DEDUPE_WINDOW)
+        self._sessions: _Bounded = _Bounded(LOOKUP_SIZE)  # session_id -> (region, channel)
+        self._orders: _Bounded = _Bounded(LOOKUP_SIZE)  # order_id -> (region, channel)
+        self._session_minutes: _Bounded = _Bounded(SESSION_MINUTES_SIZE)
+        self._partials: dict[_Key, _Partial] = {}
+
+    def seed(self, events: Iterable[LiveEvent]) -> None:
+        """Remember recent, already counted events (ids and lookups) without counting them."""
+        for event in events:
+            self.observe(event, count=False)
+
+    def observe(self, event: LiveEvent, *, count: bool) -> None:
+        """Account for one valid event; with `count=False` only remember it (it was counted in a
+        partial already committed before a restart)."""
+        event_type = event.event_type
+        if event_type not in COUNTED_TYPES and event_type not in SESSION_TYPES:
+            return
+        payload = event.payload
+        if event_type in COUNTED_TYPES:
+            if event.event_id in self._seen:
+                return  # a duplicate delivery: counted once
+            self._seen.remember(event.event_id)
+        if event_type == "SessionStarted":
+            self._sessions.remember(payload["session_id"], (payload["region"], payload["channel"]))
+        elif event_type == "OrderPlaced":
+            region = payload["shipping_region"]
+            channel = self._sessions.get(payload["session_id"], (None, None))[1]
+            self._orders.remember(payload["order_id"], (region, channel))
+        if not count:
+            return
+        minute = event.event_time.replace(second=0, microsecond=0)
+        if event_type in SESSION_TYPES:
+            self._session_active(minute, payload["session_id"])
+        if event_type == "OrderPlaced":
+            region, channel = self._orders[payload["order_id"]]
+            key = (minute, region, channel, None, payload["currency"], None)
+            partial = self._partials.setdefault(key, _Partial())
+            partial.orders_placed += 1
+            partial.revenue_amount += Decimal(payload["order_total"])
+        elif event_type in ("PaymentCompleted", "PaymentFailed"):
+            region, channel = self._orders.get(payload["order_id"], (None, None))
+            key = (minute, region, channel, payload["provider"], payload["currency"], None)
+            partial = self._partials.setdefault(key, _Partial())
+            if event_type == "PaymentCompleted":
+                partial.payment_successes += 1
+            else:
+                partial.payment_failures += 1
+
+    def _session_active(self, minute: datetime, session_id: str) -> None:
+        if (minute, session_id) in self._session_minutes:
+            return  # readers count distinct sessions; one row per minute and session is enough
+        self._session_minutes.remember((minute, session_id))
+        region, channel = self._sessions.get(session_id, (None, None))
+        self._partials.setdefault((minute, region, channel, None, None, session_id), _Partial())
+
+    def drain(self, flushed_at: datetime) -> pa.Table:
+        """The partials accumulated since the last drain, as rows of the live table; resets."""
+        keys = list(self._partials)
+        values = [self._partials[k] for k in keys]
+        self._partials = {}
+        columns: dict[str, list[Any]] = {
+            "minute": [k[0] for k in keys],
+            "region": [k[1] for k in keys],
+            "channel": [k[2] for k in keys],
+            "payment_provider": [k[3] for k in keys],
+            "currency": [k[4] for k in keys],
+            "session_id": [k[5] for k in keys],
+            "orders_placed": [v.orders_placed for v in values],
+            "revenue_amount": [v.revenue_amount for v in values],
+            "payment_successes": [v.payment_successes for v in values],
+            "payment_failures": [v.payment_failures for v in values],
+            "flushed_at": [flushed_at] * len(keys),
+        }
+        return pa.Table.from_pydict(columns, schema=LIVE_MINUTE_METRICS_SCHEMA)
+
+
+@dataclass(frozen=True)
+class _StoredEvent:
+    """A raw-table row in the shape `LiveAggregator.observe` reads."""
+
+    event_id: str
+    event_type: str
+    event_time: datetime
+    payload: dict[str, Any]
+
+
+def recent_events(raw: DeltaTable, horizon: timedelta) -> list[_StoredEvent]:
+    """Raw events of the live-relevant types ingested within `horizon`, oldest first, to seed
+    the aggregator's window and lookups after a restart."""
+    cutoff = datetime.now(UTC) - horizon
+    dataset = raw.to_pyarrow_dataset()
+    wanted = pa.array(sorted(COUNTED_TYPES | CONTEXT_TYPES))
+    table = dataset.to_table(
+        columns=["event_id", "event_type", "event_time", "payload", "ingested_at"],
+        filter=(pads.field("ingested_at") >= pa.scalar(cutoff, pa.timestamp("us", tz="UTC")))
+        & pads.field("event_type").isin(wanted),
+    ).sort_by("ingested_at")
+    events = [
+        _StoredEvent(
+            row["event_id"], row["event_type"], row["event_time"], orjson.loads(row["payload"])
+        )
+        for row in table.to_pylist()
+    ]
+    log.info("live metrics window seeded", extra={"events": len(events)})
+    return events

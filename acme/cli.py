@@ -14,7 +14,6 @@ from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.settings import ConfigError, Settings, get_settings
 from acme.warehouse.cli import warehouse
-from ingest.cli import backfill_command, ingest_command, lake_group
 
 
 def load_settings() -> Settings:
@@ -89,7 +88,4 @@ def kafka_topics() -> None:
         click.echo(f"{name}\t{partitions} partitions")
 
 
-main.add_command(ingest_command)
-main.add_command(backfill_command)
-main.add_command(lake_group)
 main.add_command(warehouse)

@@ -1,0 +1,32 @@
+with
+
+events as (
+    {{ deduplicated_events('cart', 'ItemAdded') }}
+),
+
+parsed as (
+    select
+        * exclude (payload),
+        -- unnest expands the typed payload struct into one column per field
+        unnest(from_json(payload, '{"cart_id":"VARCHAR","customer_id":"VARCHAR","product_id":"VARCHAR","quantity":"INTEGER","unit_price":"DECIMAL(18,2)","currency":"VARCHAR"}'))  -- noqa: AL03
+    from events
+),
+
+renamed as (
+    select
+        event_id,
+        cart_id,
+        customer_id,
+        product_id,
+        quantity,
+        unit_price,
+        currency,
+        schema_version,
+        correlation_id,
+        causation_id,
+        occurred_at,
+        ingested_at
+    from parsed
+)
+
+select * from renamed

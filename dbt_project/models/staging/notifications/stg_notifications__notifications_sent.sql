@@ -1,0 +1,31 @@
+with
+
+events as (
+    {{ deduplicated_events('notifications', 'NotificationSent') }}
+),
+
+parsed as (
+    select
+        * exclude (payload),
+        -- unnest expands the typed payload struct into one column per field
+        unnest(from_json(payload, '{"notification_id":"VARCHAR","customer_id":"VARCHAR","channel":"VARCHAR","template":"VARCHAR","related_id":"VARCHAR"}'))  -- noqa: AL03
+    from events
+),
+
+renamed as (
+    select
+        event_id,
+        notification_id,
+        customer_id,
+        channel,
+        template,
+        related_id,
+        schema_version,
+        correlation_id,
+        causation_id,
+        occurred_at,
+        ingested_at
+    from parsed
+)
+
+select * from renamed

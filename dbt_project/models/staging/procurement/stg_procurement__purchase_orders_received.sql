@@ -1,0 +1,34 @@
+with
+
+events as (
+    {{ deduplicated_events('procurement', 'PurchaseOrderReceived') }}
+),
+
+parsed as (
+    select
+        * exclude (payload),
+        -- unnest expands the typed payload struct into one column per field
+        unnest(from_json(payload, '{"purchase_order_id":"VARCHAR","supplier_id":"VARCHAR","warehouse_id":"VARCHAR","product_id":"VARCHAR","quantity_ordered":"INTEGER","quantity_received":"INTEGER","promised_date":"DATE","received_date":"DATE"}'))  -- noqa: AL03
+    from events
+),
+
+renamed as (
+    select
+        event_id,
+        purchase_order_id,
+        supplier_id,
+        warehouse_id,
+        product_id,
+        quantity_ordered,
+        quantity_received,
+        promised_date,
+        received_date,
+        schema_version,
+        correlation_id,
+        causation_id,
+        occurred_at,
+        ingested_at
+    from parsed
+)
+
+select * from renamed

@@ -41,7 +41,8 @@ def test_valid_events_land_once_with_lineage_and_bad_ones_become_dead_letters(
     summary = ingest_until_idle(settings)
 
     table = raw(settings)
-    assert summary.raw_events == 2 and table.num_rows == 2
+    assert summary.raw_events == 2
+    assert table.num_rows == 2
     assert sorted(table["event_type"].to_pylist()) == ["OrderPlaced", "SessionStarted"]
     row = next(r for r in table.to_pylist() if r["source_service"] == "orders")
     assert row["topic"] == f"{settings.kafka_topic_prefix}orders"

@@ -1,0 +1,1 @@
+"""Alerting: the channels (e-mail, webhook), the resource that fans an alert out, the sensors."""

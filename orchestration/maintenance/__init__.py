@@ -1,0 +1,1 @@
+"""Delta maintenance of the ingest tables (compaction, retention, vacuum) and its schedules."""

@@ -1,0 +1,1 @@
+"""Data quality shared by the domains: running Great Expectations suites inside asset checks."""

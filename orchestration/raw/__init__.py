@@ -1,0 +1,1 @@
+"""The raw lake as Dagster sees it: Delta tables fed by the long-running ingester, observed."""

@@ -1,0 +1,91 @@
+"""Load the versioned YAML bundles (superset/bundles/*.yaml) into one desired state.
+
+A bundle file may hold any of: databases, datasets, charts, dashboards, roles, users,
+row_level_security. `${NAME}` placeholders are filled from the provisioning context (paths that
+differ per machine, in string values only) so no machine path is ever committed; an unknown placeholder is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECTIONS = (
+    "databases",
+    "datasets",
+    "charts",
+    "dashboards",
+    "roles",
+    "users",
+    "row_level_security",
+)
+PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+class BundleError(ValueError):
+    """A bundle is malformed; the message names the file and what to fix."""
+
+
+@dataclass
+class DesiredState:
+    """Everything the bundles declare, section by section, in file order."""
+
+    sections: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in SECTIONS}
+    )
+
+    def __getitem__(self, section: str) -> list[dict[str, Any]]:
+        return self.sections[section]
+
+
+def substitute(text: str, variables: Mapping[str, str], source: str) -> str:
+    """Replace every `${NAME}` in `text`; raise `BundleError` for a name `variables` lacks."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        try:
+            return variables[name]
+        except KeyError as missing:
+            raise BundleError(f"{source}: placeholder ${{{name}}}: {missing}") from None
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def _fill(value: Any, variables: Mapping[str, str], source: str) -> Any:
+    """Substitute placeholders in every string of a parsed document (never in comments)."""
+    if isinstance(value, str):
+        return substitute(value, variables, source)
+    if isinstance(value, list):
+        return [_fill(item, variables, source) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, variables, source) for key, item in value.items()}
+    return value
+
+
+def load_bundles(folder: Path, variables: Mapping[str, str]) -> DesiredState:
+    """Read every `*.yaml` under `folder` (sorted) into one `DesiredState`."""
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise BundleError(f"no *.yaml bundles in {folder}")
+    state = DesiredState()
+    seen: dict[tuple[str, str], Path] = {}
+    for path in files:
+        document = _fill(yaml.safe_load(path.read_text()) or {}, variables, str(path))
+        unknown = set(document) - set(SECTIONS)
+        if unknown:
+            raise BundleError(f"{path}: unknown sections {sorted(unknown)}; use {SECTIONS}")
+        for section in SECTIONS:
+            for item in document.get(section) or []:
+                key = str(item.get("name") or item.get("username") or item.get("title"))
+                if (section, key) in seen:
+                    raise BundleError(
+                        f"{path}: {section} {key!r} is already declared in {seen[(section, key)]}"
+                    )
+                seen[(section, key)] = path
+                state[section].append(item)
+    return state

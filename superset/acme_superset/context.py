@@ -1,0 +1,71 @@
+"""The values the bundles' `${NAME}` placeholders take on this machine, read from the environment.
+
+Superset's environment cannot import the pipeline's `acme.settings` (its pins conflict), so the
+few settings it needs are read here under the same `ACME_*` names and defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb_ext
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Placeholders ending in _PASSWORD may fall back to a local-only value in local development.
+LOCAL_PASSWORD_SUFFIX = "-local-only"
+
+
+def _path(variable: str, default: str) -> Path:
+    path = Path(os.environ.get(variable) or default)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def environment() -> str:
+    """`local`, `ci` or `prod` (ACME_ENVIRONMENT), as in the pipeline's settings."""
+    return os.environ.get("ACME_ENVIRONMENT", "local").lower()
+
+
+def extension_directory() -> Path:
+    """The folder of the signed DuckDB extensions the `duckdb-ext-delta` wheel ships."""
+    return Path(next(iter(duckdb_ext.__path__))) / "extensions"
+
+
+class Placeholders(Mapping[str, str]):
+    """Machine paths from ACME_* settings, plus `SUPERSET_*` secrets from the environment."""
+
+    def __init__(self) -> None:
+        lake_root = _path("ACME_LAKE_ROOT", "lake")
+        self.values = {
+            "SERVING_PATH": str(_path("ACME_DUCKDB_SERVING_PATH", "lake/warehouse/serving.duckdb")),
+            "LAKE_ROOT": str(lake_root),
+            "LIVE_METRICS_PATH": str(lake_root / "live" / "minute_metrics"),
+            "DEAD_LETTERS_PATH": str(lake_root / "dead_letters" / "events"),
+            "DUCKDB_EXTENSION_DIR": str(extension_directory()),
+        }
+
+    def __getitem__(self, name: str) -> str:
+        if name in self.values:
+            return self.values[name]
+        if name.startswith("SUPERSET_"):
+            value = os.environ.get(name)
+            if value:
+                return value
+            if name.endswith("_PASSWORD") and environment() == "local":
+                return name.removeprefix("SUPERSET_").lower() + LOCAL_PASSWORD_SUFFIX
+            raise KeyError(f"set {name} (required when ACME_ENVIRONMENT={environment()})")
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[str(name)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)

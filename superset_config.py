@@ -1,0 +1,135 @@
+"""Apache Superset configuration for the ACME lakehouse, driven by environment variables only.
+
+Superset imports this module when `SUPERSET_CONFIG_PATH` points at it (the Makefile, the test
+fixture and `acme-superset` set it). Nothing here names a machine path or holds a secret:
+
+  ACME_ENVIRONMENT        local (default) | ci | prod. Outside `local`, a strong secret is required.
+  SUPERSET_SECRET_KEY     signs sessions and encrypts stored credentials; >= 32 characters. The
+                          built-in default and the local development key are refused outside `local`.
+  SUPERSET_DATABASE_URL   metadata database; SQLite under SUPERSET_HOME by default, PostgreSQL by
+                          setting e.g. postgresql+psycopg2://superset:***@db:5432/superset.
+  SUPERSET_HOME           folder for the SQLite metadata database and the file cache
+                          (default .local/superset in the repository).
+  SUPERSET_REDIS_URL      cache backend shared by all workers (default: a file cache in SUPERSET_HOME).
+  SUPERSET_HTTPS          true behind TLS: secure cookies and HSTS (default: true in prod only).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent
+LOCAL_DEVELOPMENT_SECRET = "acme-local-development-only-superset-secret-key"
+# Superset's own placeholder (superset.constants.CHANGE_ME_SECRET_KEY), refused too.
+SUPERSET_PLACEHOLDER_SECRET = "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET"
+
+
+class SupersetConfigError(RuntimeError):
+    """The environment does not configure Superset safely; the message says what to set."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SupersetConfigError(f"{name}={value!r} is not a boolean; use true or false")
+
+
+ENVIRONMENT = os.environ.get("ACME_ENVIRONMENT", "local").lower()
+if ENVIRONMENT not in {"local", "ci", "prod"}:
+    raise SupersetConfigError(f"ACME_ENVIRONMENT={ENVIRONMENT!r}: use local, ci or prod")
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SUPERSET_SECRET_KEY", "")
+    if ENVIRONMENT == "local" and not key:
+        logger.warning("SUPERSET_SECRET_KEY is not set: using the local development key")
+        return LOCAL_DEVELOPMENT_SECRET
+    if key in {"", LOCAL_DEVELOPMENT_SECRET, SUPERSET_PLACEHOLDER_SECRET} or len(key) < 32:
+        raise SupersetConfigError(
+            f"SUPERSET_SECRET_KEY must be a random secret of at least 32 characters when "
+            f"ACME_ENVIRONMENT={ENVIRONMENT}; generate one with: openssl rand -base64 42"
+        )
+    return key
+
+
+SECRET_KEY = _secret_key()
+
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or REPO_ROOT / ".local" / "superset")
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URL") or (
+    f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+# --- Web security -------------------------------------------------------------------------------
+HTTPS = _flag("SUPERSET_HTTPS", ENVIRONMENT == "prod")
+WTF_CSRF_ENABLED = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = HTTPS
+TALISMAN_ENABLED = True
+# Superset's default content security policy, with HTTPS forced only where TLS terminates.
+from superset.config import TALISMAN_CONFIG as _DEFAULT_TALISMAN  # noqa: E402
+
+TALISMAN_CONFIG = {**_DEFAULT_TALISMAN, "force_https": HTTPS, "session_cookie_secure": HTTPS}
+# No anonymous access; the REST API accepts the security endpoints used for provisioning.
+PUBLIC_ROLE_LIKE = None
+FAB_ADD_SECURITY_API = True
+# Data sources that map the server's files (sqlite, shillelagh) stay refused.
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+
+# --- Caching ------------------------------------------------------------------------------------
+# Metadata and chart data are cached in a backend every gunicorn worker shares. Live charts set
+# their own cache timeout of a few seconds in their bundle; the rest follow the builds (5 minutes).
+_REDIS_URL = os.environ.get("SUPERSET_REDIS_URL")
+
+
+def _cache(prefix: str, timeout: timedelta) -> dict[str, object]:
+    if _REDIS_URL:
+        backend: dict[str, object] = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": _REDIS_URL}
+    else:
+        backend = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(SUPERSET_HOME / "cache")}
+    return {
+        **backend,
+        "CACHE_KEY_PREFIX": f"acme_{prefix}_",
+        "CACHE_DEFAULT_TIMEOUT": int(timeout.total_seconds()),
+    }
+
+
+CACHE_CONFIG = _cache("meta", timedelta(days=1))
+DATA_CACHE_CONFIG = _cache("data", timedelta(minutes=5))
+FILTER_STATE_CACHE_CONFIG = _cache("filter", timedelta(days=90))
+EXPLORE_FORM_DATA_CACHE_CONFIG = _cache("explore", timedelta(days=7))
+
+# --- Features -----------------------------------------------------------------------------------
+FEATURE_FLAGS = {
+    # Dashboards are granted to roles (Viewer, Regional manager) one by one.
+    "DASHBOARD_RBAC": True,
+    # Native filters with cross-filtering make drill-down work without custom charts.
+    "DASHBOARD_CROSS_FILTERS": True,
+    "DRILL_TO_DETAIL": True,
+    "DRILL_BY": True,
+    "HORIZONTAL_FILTER_BAR": True,
+    # Scheduled reports are produced outside Superset (docs/decisions/superset-reports.md).
+    "ALERT_REPORTS": False,
+}
+# The Executive Live dashboard refreshes every 10 s; allow that interval without a warning.
+SUPERSET_DASHBOARD_PERIODICAL_REFRESH_LIMIT = 0
+DASHBOARD_AUTO_REFRESH_MODE = "force"
+
+# --- Queries and exports ------------------------------------------------------------------------
+ROW_LIMIT = 50_000
+SQL_MAX_ROW = 100_000
+SUPERSET_WEBSERVER_TIMEOUT = int(timedelta(minutes=1).total_seconds())
+CSV_EXPORT = {"encoding": "utf-8-sig"}

@@ -1,0 +1,232 @@
+"""A small serving database and live/dead-letter Delta tables with the marts' real table names.
+
+Test data, not production code: the Superset tests use it so they need neither Kafka nor a dbt
+build. Timestamps are relative to now, so "last 24 hours" charts always have data to show.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from deltalake import write_deltalake
+
+from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS
+
+REGIONS = ("north", "south", "east", "west")
+CHANNELS = ("web", "mobile", "marketplace")
+PROVIDERS = ("card", "paypal", "klarna")
+STATUSES = ("placed", "confirmed", "paid", "shipped", "delivered", "cancelled")
+CATEGORIES = {"electronics": ("phones", "laptops"), "home": ("kitchen", "garden")}
+SEGMENTS = ("new", "regular", "vip")
+
+
+def build_serving_db(path: Path, seed: int = 7) -> None:
+    """Write the marts (and a restricted PII table readers must not reach) into `path`."""
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    products = [
+        (f"P{i:03d}", f"Product {i}", category, subcategories[i % 2], f"brand-{i % 3}")
+        for i, (category, subcategories) in enumerate(list(CATEGORIES.items()) * 5)
+    ]
+    customers = [(f"C{i:04d}", SEGMENTS[i % 3], REGIONS[i % 4], "DE") for i in range(60)]
+    orders, lines, payments = [], [], []
+    for n in range(400):
+        customer = customers[rng.randrange(len(customers))]
+        placed_at = now - timedelta(minutes=rng.randrange(60 * 24 * 90))
+        order_id = f"O{n:05d}"
+        total = Decimal("0.00")
+        for line_number in range(1, rng.randint(1, 3) + 1):
+            product = products[rng.randrange(len(products))]
+            quantity = rng.randint(1, 4)
+            unit_price = Decimal(rng.randrange(500, 50_000)) / 100
+            discount = Decimal(rng.randrange(0, 300)) / 100
+            line_total = unit_price * quantity - discount
+            cost = (unit_price * Decimal("0.6")).quantize(Decimal("0.01")) * quantity
+            total += line_total
+            lines.append(
+                (
+                    order_id,
+                    line_number,
+                    product[0],
+                    customer[0],
+                    placed_at.date(),
+                    placed_at,
+                    customer[2],
+                    CHANNELS[n % 3],
+                    quantity,
+                    unit_price,
+                    discount,
+                    line_total,
+                    cost,
+                    line_total - cost,
+                    "EUR",
+                )
+            )
+        status = STATUSES[rng.randrange(len(STATUSES))]
+        orders.append(
+            (
+                order_id,
+                customer[0],
+                placed_at,
+                placed_at.date(),
+                customer[2],
+                CHANNELS[n % 3],
+                status,
+                total,
+                "EUR",
+            )
+        )
+        payments.append(
+            (
+                f"PAY{n:05d}",
+                order_id,
+                PROVIDERS[n % 3],
+                "failed" if n % 11 == 0 else "completed",
+                total,
+                placed_at + timedelta(minutes=1),
+                placed_at.date(),
+            )
+        )
+    snapshot_date = now.date()
+    inventory = [
+        (snapshot_date, p[0], f"W{w}", rng.randrange(0, 40), 10) for p in products for w in (1, 2)
+    ]
+    if path.exists():
+        path.unlink()
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema marts; create schema restricted")
+        conn.execute(
+            "create table marts.dim_products (product_id varchar, product_name varchar, "
+            "category varchar, subcategory varchar, brand varchar)"
+        )
+        conn.executemany("insert into marts.dim_products values (?, ?, ?, ?, ?)", products)
+        conn.execute(
+            "create table marts.dim_customers (customer_id varchar, segment varchar, "
+            "region varchar, country varchar)"
+        )
+        conn.executemany("insert into marts.dim_customers values (?, ?, ?, ?)", customers)
+        conn.execute(
+            "create table marts.fct_orders (order_id varchar, customer_id varchar, "
+            "placed_at timestamp, order_date date, region varchar, channel varchar, "
+            "status varchar, order_total decimal(18,2), currency varchar)"
+        )
+        conn.executemany("insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)
+        conn.execute(
+            "create table marts.fct_order_lines (order_id varchar, line_number integer, "
+            "product_id varchar, customer_id varchar, order_date date, ordered_at timestamp, "
+            "region varchar, channel varchar, quantity integer, unit_price decimal(18,2), "
+            "discount_amount decimal(18,2), line_total decimal(18,2), cost_amount decimal(18,2), "
+            "margin_amount decimal(18,2), currency varchar)"
+        )
+        conn.executemany(
+            "insert into marts.fct_order_lines values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            lines,
+        )
+        conn.execute(
+            "create table marts.fct_payments (payment_id varchar, order_id varchar, "
+            "payment_provider varchar, status varchar, amount decimal(18,2), "
+            "attempted_at timestamp, payment_date date)"
+        )
+        conn.executemany("insert into marts.fct_payments values (?, ?, ?, ?, ?, ?, ?)", payments)
+        conn.execute(
+            "create table marts.fct_inventory_snapshots (snapshot_date date, product_id varchar, "
+            "warehouse_id varchar, quantity_on_hand integer, reorder_point integer)"
+        )
+        conn.executemany(
+            "insert into marts.fct_inventory_snapshots values (?, ?, ?, ?, ?)", inventory
+        )
+        conn.execute(
+            "create table restricted.pii_customers as "
+            "select customer_id, customer_id || '@example.com' as email "
+            "from marts.dim_customers"
+        )
+
+
+def live_rows(now: datetime, rng: random.Random, minutes: int = 30) -> pa.Table:
+    """Per-minute partials like the ingester's, for the last `minutes` minutes."""
+    rows: dict[str, list[object]] = {f.name: [] for f in LIVE_MINUTE_METRICS.schema}
+    for back in range(minutes):
+        minute = (now - timedelta(minutes=back)).replace(second=0, microsecond=0)
+        for region in REGIONS:
+            channel = CHANNELS[back % 3]
+            provider = PROVIDERS[back % 3]
+            for key, value in {
+                "minute": minute,
+                "region": region,
+                "channel": channel,
+                "payment_provider": provider,
+                "currency": "EUR",
+                "session_id": None,
+                "orders_placed": rng.randint(0, 5),
+                "revenue_amount": Decimal(rng.randrange(0, 100_000)) / 100,
+                "payment_successes": rng.randint(0, 5),
+                "payment_failures": rng.randint(0, 1),
+                "flushed_at": now,
+            }.items():
+                rows[key].append(value)
+            for session in range(rng.randint(1, 3)):
+                for key, value in {
+                    "minute": minute,
+                    "region": region,
+                    "channel": channel,
+                    "payment_provider": None,
+                    "currency": None,
+                    "session_id": f"S{back}-{region}-{session}",
+                    "orders_placed": 0,
+                    "revenue_amount": Decimal("0.00"),
+                    "payment_successes": 0,
+                    "payment_failures": 0,
+                    "flushed_at": now,
+                }.items():
+                    rows[key].append(value)
+    return pa.Table.from_pydict(rows, schema=LIVE_MINUTE_METRICS.schema)
+
+
+def build_live_tables(lake_root: Path, seed: int = 7) -> None:
+    """Write the live minute metrics and a few dead letters as Delta tables under `lake_root`."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    write_deltalake(str(LIVE_MINUTE_METRICS.path(lake_root)), live_rows(now, rng), mode="overwrite")
+    dead = {
+        "topic": ["acme.orders", "acme.payments", "acme.orders"],
+        "partition": [0, 1, 2],
+        "offset": [5, 9, 12],
+        "key": [None, None, None],
+        "raw": [b"{", b"{}", b"[]"],
+        "reason": ["invalid_json", "schema_violation", "schema_violation"],
+        "detail": ["unexpected end", "missing event_id", "not an object"],
+        "received_at": [now - timedelta(minutes=m) for m in (3, 30, 90)],
+    }
+    write_deltalake(
+        str(DEAD_LETTERS.path(lake_root)),
+        pa.Table.from_pydict(dead, schema=DEAD_LETTERS.schema),
+        mode="overwrite",
+    )
+
+
+def append_live_order(lake_root: Path, region: str, revenue: Decimal) -> None:
+    """Append one minute partial with a single order, as the ingester does after a flush."""
+    now = datetime.now(UTC)
+    table = pa.Table.from_pydict(
+        {
+            "minute": [now.replace(second=0, microsecond=0)],
+            "region": [region],
+            "channel": ["web"],
+            "payment_provider": [None],
+            "currency": ["EUR"],
+            "session_id": [None],
+            "orders_placed": [1],
+            "revenue_amount": [revenue],
+            "payment_successes": [0],
+            "payment_failures": [0],
+            "flushed_at": [now],
+        },
+        schema=LIVE_MINUTE_METRICS.schema,
+    )
+    write_deltalake(str(LIVE_MINUTE_METRICS.path(lake_root)), table, mode="append")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pyarrow as pa
 from deltalake import DeltaTable
@@ -49,3 +55,50 @@ def dead_letters(settings: Settings) -> pa.Table:
 
 def live(settings: Settings) -> pa.Table:
     return read(settings, LIVE_MINUTE_METRICS)
+
+
+def ingest_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """Environment for an `acme ingest` subprocess pointing at the test broker and lake."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "ACME_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "ACME_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+            "ACME_LAKE_ROOT": str(settings.lake_root),
+            "ACME_INGEST_METRICS_PORT": "0",
+            **{f"ACME_{k.upper()}": v for k, v in overrides.items()},
+        }
+    )
+    return env
+
+
+def start_ingest(settings: Settings, *args: str, **overrides: str) -> subprocess.Popen[bytes]:
+    """`acme ingest` as a separate process, its JSON logs captured for failure reports."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "acme"), "ingest", *args],
+        env=ingest_env(settings, **overrides),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def raw_count(settings: Settings) -> int:
+    path = RAW_EVENTS.path(settings.lake_root)
+    if not DeltaTable.is_deltatable(str(path)):
+        return 0
+    return int(DeltaTable(str(path)).to_pyarrow_dataset().count_rows())

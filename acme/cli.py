@@ -10,9 +10,11 @@ import sys
 
 import click
 
+from acme.contracts.cli import contracts
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.settings import ConfigError, Settings, get_settings
+from acme.simulator.cli import simulate_command
 from acme.warehouse.cli import warehouse
 
 
@@ -89,3 +91,5 @@ def kafka_topics() -> None:
 
 
 main.add_command(warehouse)
+main.add_command(simulate_command)
+main.add_command(contracts)

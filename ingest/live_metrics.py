@@ -194,3 +194,30 @@ def recent_events(raw: DeltaTable, horizon: timedelta) -> list[_StoredEvent]:
     ]
     log.info("live metrics window seeded", extra={"events": len(events)})
     return events
+
+
+def live_views_sql(table_path: str) -> dict[str, str]:
+    """DuckDB views that sum the partials by minute, for the live dashboard (Superset reads them
+    through `delta_scan`, which sees a consistent snapshot while the ingester appends)."""
+    source = f"delta_scan('{table_path}')"
+    return {
+        "live_sales_by_minute": f"""
+            select minute, region, channel, currency,
+                   sum(orders_placed) as orders_placed,
+                   sum(revenue_amount) as revenue_amount
+            from {source}
+            where session_id is null and payment_provider is null
+            group by all""",
+        "live_sessions_by_minute": f"""
+            select minute, region, channel, count(distinct session_id) as active_sessions
+            from {source}
+            where session_id is not null
+            group by all""",
+        "live_payments_by_minute": f"""
+            select minute, payment_provider, region, channel,
+                   sum(payment_successes) as payment_successes,
+                   sum(payment_failures) as payment_failures
+            from {source}
+            where payment_provider is not null
+            group by all""",
+    }

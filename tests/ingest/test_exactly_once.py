@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 
 import ingest_factories as f
+import orjson
 import pytest
 import requests
 from ingest_helpers import (
@@ -118,8 +119,6 @@ def test_kill_9_at_random_points_neither_loses_nor_duplicates(settings: Settings
     )
     assert max(lineage.values()) == 1, "a Kafka record was written twice"
     assert sum(lineage.values()) == len(messages), "a Kafka record is missing"
-
-    import orjson
 
     sent_ids = Counter(
         orjson.loads(v)["event_id"] for _, _, v in messages if v.startswith(b'{"event_id":"')

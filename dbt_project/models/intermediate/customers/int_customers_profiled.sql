@@ -1,0 +1,96 @@
+-- One row per customer: the current profile (registration, latest contact region, preferences)
+-- with purchase metrics to date. Input of the customers snapshot (type-2 history).
+with
+
+registered as (
+    select * from {{ ref('stg_customers__customers_registered') }}
+),
+
+profile_updates as (
+    select * from {{ ref('stg_customers__profile_updates') }}
+),
+
+preference_changes as (
+    select * from {{ ref('stg_customers__preference_changes') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_summarized') }}
+),
+
+latest_address as (
+    select
+        customer_id,
+        city,
+        region,
+        country,
+        occurred_at
+    from profile_updates
+    qualify row_number() over (partition by customer_id order by occurred_at desc, event_id desc) = 1
+),
+
+latest_preferences as (
+    select
+        customer_id,
+        marketing_opt_in,
+        preferred_channel,
+        language,
+        occurred_at
+    from preference_changes
+    qualify row_number() over (partition by customer_id order by occurred_at desc, event_id desc) = 1
+),
+
+purchases as (
+    select
+        customer_id,
+        min(ordered_at)::date as first_purchase_date,
+        max(ordered_at)::date as last_purchase_date,
+        count(*) filter (where not is_cancelled) as total_orders,
+        coalesce(sum(net_revenue) filter (where not is_cancelled), 0) as lifetime_value,
+        max(ordered_at) as last_ordered_at
+    from orders
+    group by customer_id
+),
+
+profiled as (
+    select
+        registered.customer_id,
+        registered.signup_channel,
+        registered.campaign_id,
+        registered.birth_year,
+        registered.occurred_at as registered_at,
+        purchases.first_purchase_date,
+        purchases.last_purchase_date,
+        latest_preferences.preferred_channel,
+        latest_preferences.language,
+        coalesce(latest_address.city, registered.city) as city,
+        coalesce(latest_address.region, registered.region) as region,
+        coalesce(latest_address.country, registered.country) as country,
+        coalesce(latest_preferences.marketing_opt_in, registered.marketing_opt_in) as is_marketing_opted_in,
+        coalesce(purchases.total_orders, 0) as total_orders,
+        coalesce(purchases.lifetime_value, 0)::decimal(18, 2) as lifetime_value,
+        greatest(
+            registered.occurred_at,
+            latest_address.occurred_at,
+            latest_preferences.occurred_at,
+            purchases.last_ordered_at
+        ) as updated_at
+    from registered
+    left join latest_address on registered.customer_id = latest_address.customer_id
+    left join latest_preferences on registered.customer_id = latest_preferences.customer_id
+    left join purchases on registered.customer_id = purchases.customer_id
+),
+
+final as (
+    select
+        *,
+        case
+            when total_orders = 0 then 'prospect'
+            when lifetime_value >= 1000 then 'vip'
+            when total_orders = 1 then 'one_time'
+            else 'repeat'
+        end as segment
+    from profiled
+)
+
+select * from final

@@ -6,9 +6,10 @@ SHELL := bash
 UV_VERSION := 0.13.8
 UV := .cache/uv/bin/uv
 RUN := $(UV) run --frozen
-SYSTEM_DEPS := java=openjdk-17-jre-headless mvn=maven
+SYSTEM_DEPS := java=openjdk-17-jre-headless mvn=maven chromium=chromium
 
 .PHONY: help setup system-deps env kafka-up kafka-down pipeline demo test lint bench dev clean
+.PHONY: superset-env superset-up
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -50,14 +51,25 @@ lint: env ## ruff (lint + format check), mypy, sqlfluff
 	$(RUN) mypy acme ingest orchestration
 	$(RUN) sqlfluff lint dbt_project/models
 
-test: setup lint ## Set everything up and run the whole suite (needs no running services)
+test: setup superset-env lint ## Set everything up and run the whole suite (needs no running services)
 	$(RUN) pytest
 
-bench: setup ## Run the benchmarks; results as JSON under bench/results/
+bench: setup superset-env ## Run the benchmarks; results as JSON under bench/results/
 	$(RUN) python -m bench
 
 dev: kafka-up ## Start `dagster dev` with the whole asset graph
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+# Superset pins old pandas/numpy/SQLAlchemy: its own environment (docs/decisions/superset-environment.md).
+superset/.venv/.synced: superset/pyproject.toml superset/uv.lock | $(UV)
+	@echo "Syncing Superset's environment (superset/.venv) from superset/uv.lock ..." >&2
+	cd superset && ../$(UV) sync --frozen
+	@touch $@
+
+superset-env: system-deps superset/.venv/.synced ## Superset's own environment and Debian's Chromium
+
+superset-up: superset-env ## Serve Superset on 127.0.0.1:8088, provisioned from superset/bundles
+	@scripts/superset-up.sh
 
 clean: ## Remove generated data (lake, local Kafka state); keeps environments and caches
 	-$(RUN) acme kafka down

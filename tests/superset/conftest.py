@@ -1,0 +1,198 @@
+"""A real Superset server for the whole session, and a real headless Chromium to look at it.
+
+The server runs from Superset's own environment (superset/.venv, `make superset-env`), with a
+temporary SQLite metadata database, a sample serving DuckDB file and sample live Delta tables,
+provisioned from the committed bundles exactly as `make superset-up` does.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, sync_playwright
+from superset_sample_lake import build_live_tables, build_serving_db
+
+from acme.settings import REPO_ROOT
+
+SUPERSET_BIN = REPO_ROOT / "superset" / ".venv" / "bin"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
+USERS = ("admin", "analyst", "viewer", "manager_north", "svc_api")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SupersetServer:
+    """A running Superset: its URL, the passwords of the provisioned users, its data paths."""
+
+    url: str
+    env: dict[str, str]
+    serving_path: Path
+    lake_root: Path
+    log_path: Path
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `acme-superset ARGS` in Superset's environment against this server."""
+        result = subprocess.run(
+            [str(SUPERSET_BIN / "acme-superset"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"acme-superset {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result
+
+
+class ApiSession:
+    """Superset's REST API as a client sees it: log in for a JWT, then send it with a CSRF token."""
+
+    def __init__(self, url: str, username: str, password: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.http.headers["Referer"] = url
+        login = self.http.post(
+            f"{url}/api/v1/security/login",
+            json={"username": username, "password": password, "provider": "db", "refresh": True},
+            timeout=30,
+        )
+        login.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        csrf = self.http.get(f"{url}/api/v1/security/csrf_token/", timeout=30)
+        csrf.raise_for_status()
+        self.http.headers["X-CSRFToken"] = csrf.json()["result"]
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """The raw response (for asserting refusals)."""
+        return self.http.request(method, f"{self.url}{path}", timeout=120, **kwargs)
+
+    def get_json(self, path: str) -> Any:
+        """GET `path`, which must succeed; its JSON body."""
+        response = self.call("GET", path)
+        assert response.status_code == 200, (
+            f"GET {path}: {response.status_code} {response.text[:500]}"
+        )
+        return response.json()
+
+
+def api_session(server: SupersetServer, username: str) -> ApiSession:
+    """A REST session logged in as one of the provisioned users."""
+    return ApiSession(server.url, username, server.passwords[username])
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"Superset exited early; see {log_path}:\n{log_path.read_text()[-3000:]}"
+            )
+        try:
+            if requests.get(f"{url}/health", timeout=2).text == "OK":
+                return
+        except requests.RequestException:  # not listening yet, or a worker still booting
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"Superset did not answer on {url} within 180 s; see {log_path}")
+
+
+@pytest.fixture(scope="session")
+def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
+    """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port; stop it after."""
+    if not (SUPERSET_BIN / "acme-superset").exists():
+        pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
+    home = tmp_path_factory.mktemp("superset")
+    lake_root = home / "lake"
+    serving_path = lake_root / "warehouse" / "serving.duckdb"
+    build_serving_db(serving_path)
+    build_live_tables(lake_root)
+    passwords = {user: secrets.token_urlsafe(16) for user in USERS}
+    env = {
+        **os.environ,
+        "ACME_ENVIRONMENT": "ci",
+        "SUPERSET_SECRET_KEY": secrets.token_urlsafe(48),
+        "SUPERSET_HOME": str(home),
+        "SUPERSET_CONFIG_PATH": str(REPO_ROOT / "superset_config.py"),
+        "ACME_LAKE_ROOT": str(lake_root),
+        "ACME_DUCKDB_SERVING_PATH": str(serving_path),
+        **{f"SUPERSET_{user.upper()}_PASSWORD": password for user, password in passwords.items()},
+    }
+    port = free_port()
+    server = SupersetServer(
+        url=f"http://127.0.0.1:{port}",
+        env=env,
+        serving_path=serving_path,
+        lake_root=lake_root,
+        log_path=home / "superset.log",
+        passwords=passwords,
+    )
+    server.cli("bootstrap")
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(SUPERSET_BIN / "acme-superset"), "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_healthy(server.url, process, server.log_path)
+        server.cli("provision", "--url", server.url)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run `make superset-env` (apt-installs chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def log_in(page: Page, server: SupersetServer, username: str) -> None:
+    """Log in through Superset's login form, as a person would."""
+    page.goto(f"{server.url}/login/")
+    page.fill("#username", username)
+    page.fill("#password", server.passwords[username])
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)

@@ -13,19 +13,19 @@ import bisect
 import heapq
 import itertools
 import math
-import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from acme.simulator.config import SimulationConfig
-from acme.simulator.ids import DAY_MS, EPOCH, Clock, Ids, money, to_ms
+from acme.simulator.ids import DAY_MS, EPOCH, Clock, FastRandom, Ids, money, to_ms
 from acme.simulator.world import (
     CARRIER_TRANSIT,
     CARRIERS,
-    CHANNELS,
-    DEVICES,
+    CHANNEL,
+    CITY,
+    DEVICE,
     HOUR_WEIGHTS,
     METHODS_BY_PROVIDER,
     OS_BY_DEVICE,
@@ -92,9 +92,8 @@ class Order:
     shipped: bool = False
 
 
-@dataclass(slots=True)
-class Emitted:
-    """One valid event before serialization."""
+class Emitted(NamedTuple):
+    """One valid event before serialization; tuples sort natively by (time_ms, order)."""
 
     time_ms: int
     order: int
@@ -117,7 +116,7 @@ class Engine:
 
     def __init__(self, config: SimulationConfig) -> None:
         self.config = config
-        self.rng = random.Random(config.seed)
+        self.rng = FastRandom(config.seed)
         self.ids = Ids(self.rng)
         self.clock = Clock()
         self.start_ms = to_ms(config.start)
@@ -136,7 +135,18 @@ class Engine:
         self._campaign_clicks: dict[str, int] = {}
         self._promotions: dict[str, list[int]] = {}
         self.incidents: list[Incident] = []
+        self._total_popularity = sum(p.popularity for p in self.world.products)
         self._inventory = self._initial_inventory()
+        self._geo_by_city = [
+            {
+                "city": city.name,
+                "region": city.region,
+                "country": city.country,
+                "latitude": city.latitude,
+                "longitude": city.longitude,
+            }
+            for city in self.world.cities
+        ]
 
     # --- emission ---------------------------------------------------------------------------------
 
@@ -180,8 +190,8 @@ class Engine:
 
     def _flush(self, horizon_ms: int) -> list[Emitted]:
         """Events before `horizon_ms`, in time order; later ones wait for the next flush."""
-        self._out.sort(key=lambda e: (e.time_ms, e.order))
-        cut = bisect.bisect_left([e.time_ms for e in self._out], horizon_ms)
+        self._out.sort()  # (time_ms, order) decide: order is unique
+        cut = bisect.bisect_left(self._out, (horizon_ms,))
         ready, self._out = self._out[:cut], self._out[cut:]
         return ready
 
@@ -230,14 +240,7 @@ class Engine:
         return None
 
     def _geo(self, city_index: int) -> dict[str, Any]:
-        city = self.world.cities[city_index]
-        return {
-            "city": city.name,
-            "region": city.region,
-            "country": city.country,
-            "latitude": city.latitude,
-            "longitude": city.longitude,
-        }
+        return self._geo_by_city[city_index]
 
     def _ip(self) -> str:
         r = self.rng.getrandbits(32)
@@ -253,9 +256,8 @@ class Engine:
     # --- inventory ---------------------------------------------------------------------------------
 
     def _expected_daily_units(self, product: Product) -> float:
-        total_popularity = sum(p.popularity for p in self.world.products)
         orders_per_day = self.config.customers * self.config.visit_rate * 0.1
-        return orders_per_day * 1.4 * product.popularity / total_popularity
+        return orders_per_day * 1.4 * product.popularity / self._total_popularity
 
     def _stock_targets(self, product: Product) -> tuple[int, int]:
         supplier = self.world.suppliers[product.supplier]
@@ -735,7 +737,11 @@ class Engine:
         return product.popularity * min(4.0, response)
 
     def _in_stock_somewhere(self, p: int, city_index: int) -> bool:
-        return any(self.available(w, p) > 0 for w in self.world.cities[city_index].warehouse_order)
+        on_hand, reserved = self._inventory.on_hand, self._inventory.reserved
+        for w in self.world.cities[city_index].warehouse_order:
+            if on_hand[w][p] > reserved[w][p]:
+                return True
+        return False
 
     def _session(
         self, time_ms: int, customer: Customer | None, registers: bool, channel: str | None
@@ -746,18 +752,15 @@ class Engine:
             return  # churned: this customer no longer visits
         session_id = self.ids.uuid()
         if channel is None:
-            if customer is not None:
-                channel = rng.choices(CHANNELS, weights=customer.channel_weights)[0]
-            else:
-                channel = rng.choices(CHANNELS, weights=(30, 22, 14, 10, 8, 16))[0]
+            channel = (customer.channels if customer is not None else CHANNEL).pick(rng)
         campaign = self._campaign_for(channel, day) if channel in UTM_SOURCE else None
         if campaign is not None:
             self._campaign_clicks[campaign.campaign_id] = (
                 self._campaign_clicks.get(campaign.campaign_id, 0) + 1
             )
         if customer is None:
-            city = rng.choices(range(len(self.world.cities)), weights=self.world.city_weights)[0]
-            device = rng.choices([d for d, _ in DEVICES], weights=[w for _, w in DEVICES])[0]
+            city = CITY.pick(rng)
+            device = DEVICE.pick(rng)
             os_name, browser, anonymous_id = (
                 rng.choice(OS_BY_DEVICE[device]),
                 rng.choice(("Chrome", "Safari")),

@@ -3,12 +3,18 @@ campaigns, calendar. Everything is drawn from one seeded RNG, so a seed fixes th
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Generic, TypeVar
 
 from acme.simulator.ids import Ids
+
+_T = TypeVar("_T")
 
 CHANNELS = ("organic", "paid_search", "social", "email", "affiliate", "direct")
 PAID_CHANNELS = ("paid_search", "social", "email", "affiliate")
@@ -276,7 +282,7 @@ class Customer:
     device: str
     os: str
     browser: str
-    channel_weights: tuple[int, ...]
+    channels: Weighted[str]
     engagement: float
     churn_day: int
     provider: str
@@ -417,14 +423,40 @@ def build_campaigns(rng: random.Random, ids: Ids, days: int) -> list[Campaign]:
     return campaigns
 
 
+class Weighted(Generic[_T]):
+    """A fixed weighted choice whose cumulative weights are computed once (it runs per event)."""
+
+    __slots__ = ("cumulative", "items", "last", "total")
+
+    def __init__(self, items: Sequence[_T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1]
+        self.last = len(self.items) - 1
+
+    def pick(self, rng: random.Random) -> _T:
+        index = bisect.bisect_right(self.cumulative, rng.random() * self.total)
+        return self.items[min(index, self.last)]
+
+
+CITY = Weighted(range(len(CITIES)), [c[5] for c in CITIES])
+DEVICE = Weighted([d for d, _ in DEVICES], [w for _, w in DEVICES])
+PROVIDER = Weighted(PROVIDERS, PROVIDER_WEIGHTS)
+NOTIFY_CHANNEL = Weighted(("email", "sms", "push"), (70, 15, 15))
+CHANNEL = Weighted(CHANNELS, CHANNEL_WEIGHTS)
+# A customer's channel mix: the overall mix with one favourite channel six times as likely.
+CHANNEL_FOR_FAVOURITE = tuple(
+    Weighted(CHANNELS, [w * (6 if i == favourite else 1) for i, w in enumerate(CHANNEL_WEIGHTS)])
+    for favourite in range(len(CHANNELS))
+)
+
+
 def new_customer(rng: random.Random, ids: Ids, index: int, world: World, day: int) -> Customer:
     """One customer with PII and habits; `day` is the run day they join (negative: before)."""
-    city = rng.choices(range(len(world.cities)), weights=world.city_weights)[0]
-    device = rng.choices([d for d, _ in DEVICES], weights=[w for _, w in DEVICES])[0]
+    city = CITY.pick(rng)
+    device = DEVICE.pick(rng)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    provider = rng.choices(PROVIDERS, weights=PROVIDER_WEIGHTS)[0]
-    favourite = rng.randrange(len(CHANNELS))
-    weights = tuple(w * (6 if i == favourite else 1) for i, w in enumerate(CHANNEL_WEIGHTS))
+    provider = PROVIDER.pick(rng)
     return Customer(
         index=index,
         customer_id=ids.uuid(),
@@ -432,20 +464,20 @@ def new_customer(rng: random.Random, ids: Ids, index: int, world: World, day: in
         device=device,
         os=rng.choice(OS_BY_DEVICE[device]),
         browser=rng.choice(BROWSERS),
-        channel_weights=weights,
+        channels=CHANNEL_FOR_FAVOURITE[rng.randrange(len(CHANNELS))],
         engagement=rng.lognormvariate(0, 0.8),
         # Counted from the window's start for customers who joined before it: the population a
         # run starts with is the one still active.
         churn_day=max(day, 0) + int(rng.expovariate(1 / 240)),
         provider=provider,
         method=rng.choice(METHODS_BY_PROVIDER[provider]),
-        notify_channel=rng.choices(("email", "sms", "push"), weights=(70, 15, 15))[0],
+        notify_channel=NOTIFY_CHANNEL.pick(rng),
         email=f"{first.lower()}.{last.lower()}{index}@{rng.choice(EMAIL_DOMAINS)}",
         phone=f"+1-{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}",
         first_name=first,
         last_name=last,
         anonymous_id=ids.uuid(),
-        signup_channel=rng.choices(CHANNELS, weights=CHANNEL_WEIGHTS)[0],
+        signup_channel=CHANNEL.pick(rng),
     )
 
 

@@ -5,8 +5,6 @@ Each domain folder contributes its assets, checks, jobs, schedules and sensors;
 temporary lake that production builds on the real one.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from acme.settings import Settings, get_settings
@@ -15,7 +13,16 @@ from orchestration.alerts.sensors import (
     build_freshness_breach_sensor,
     build_run_failure_alert_sensor,
 )
+from orchestration.analytics.assets import build_analytics_assets
+from orchestration.analytics.schedules import (
+    build_analytics_schedules,
+    daily_analytics_job,
+    weekly_report_job,
+)
 from orchestration.environment import OrchestrationEnvironment
+from orchestration.maintenance.assets import (
+    GROUP as MAINTENANCE_GROUP,
+)
 from orchestration.maintenance.assets import (
     build_maintenance_assets,
     build_maintenance_schedules,
@@ -26,18 +33,61 @@ from orchestration.raw.assets import dead_letters, raw_events
 from orchestration.raw.checks import raw_events_gx_suite
 from orchestration.raw.freshness import raw_freshness_checks
 from orchestration.raw.sensors import build_raw_sensors, observe_raw_job
+from orchestration.reports.assets import daily_sales_report, weekly_sales_summary
 from orchestration.resources import LakehouseResource
+from orchestration.warehouse.checks import (
+    fct_orders_gx_suite,
+    live_metrics_reconcile_with_fct_orders,
+)
+from orchestration.warehouse.dbt import build_dbt_assets, dbt_resource, mart_keys
+from orchestration.warehouse.serving import build_serving_asset
+
+PIPELINE_JOB = "lakehouse_pipeline"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule and sensor of the lakehouse, for these settings."""
     environment = OrchestrationEnvironment(settings)
-    freshness_checks = [*raw_freshness_checks()]
+    dbt_models = build_dbt_assets(environment)
+    freshness_checks = raw_freshness_checks()
+    pipeline_job = dg.define_asset_job(
+        name=PIPELINE_JOB,
+        description="Everything from the raw tables to the serving copy, analytics and reports "
+        "(what `make pipeline` runs); maintenance and freshness checks have their own schedule "
+        "and sensor.",
+        selection=dg.AssetSelection.all(include_sources=True)
+        - dg.AssetSelection.groups(MAINTENANCE_GROUP)
+        - dg.AssetSelection.checks(*freshness_checks),
+    )
     return dg.Definitions(
-        assets=[raw_events, dead_letters, *build_maintenance_assets(environment)],
-        asset_checks=[raw_events_gx_suite, *freshness_checks],
-        jobs=[observe_raw_job, compaction_job, weekly_maintenance_job],
-        schedules=build_maintenance_schedules(environment),
+        assets=[
+            raw_events,
+            dead_letters,
+            *build_maintenance_assets(environment),
+            dbt_models,
+            build_serving_asset(environment, mart_keys(dbt_models)),
+            *build_analytics_assets(environment),
+            daily_sales_report,
+            weekly_sales_summary,
+        ],
+        asset_checks=[
+            raw_events_gx_suite,
+            *freshness_checks,
+            fct_orders_gx_suite,
+            live_metrics_reconcile_with_fct_orders,
+        ],
+        jobs=[
+            pipeline_job,
+            observe_raw_job,
+            compaction_job,
+            weekly_maintenance_job,
+            daily_analytics_job,
+            weekly_report_job,
+        ],
+        schedules=[
+            *build_maintenance_schedules(environment),
+            *build_analytics_schedules(environment),
+        ],
         sensors=[
             *build_raw_sensors(environment),
             build_run_failure_alert_sensor(environment),
@@ -50,6 +100,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "lakehouse": LakehouseResource.from_settings(settings),
             "alerts": AlertsResource.from_settings(settings),
+            "dbt": dbt_resource(),
         },
     )
 

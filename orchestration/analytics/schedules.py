@@ -1,0 +1,37 @@
+"""Daily analytics (forecast, anomaly scores, daily report) and the weekly summary, on schedules."""
+
+import dagster as dg
+
+from orchestration.analytics.assets import ANOMALIES_KEY, FORECASTS_KEY
+from orchestration.environment import OrchestrationEnvironment
+from orchestration.reports.assets import DAILY_REPORT_KEY, WEEKLY_REPORT_KEY
+
+daily_analytics_job = dg.define_asset_job(
+    name="daily_analytics",
+    selection=dg.AssetSelection.keys(FORECASTS_KEY, ANOMALIES_KEY, DAILY_REPORT_KEY),
+    description="Revenue forecast, anomaly scores and the daily sales report.",
+)
+weekly_report_job = dg.define_asset_job(
+    name="weekly_report",
+    selection=dg.AssetSelection.keys(WEEKLY_REPORT_KEY),
+    description="The weekly sales summary.",
+)
+
+
+def build_analytics_schedules(environment: OrchestrationEnvironment) -> list[dg.ScheduleDefinition]:
+    """Daily analytics at 06:00 UTC (after the night's maintenance), the weekly summary on
+    Mondays at 07:00 UTC."""
+    return [
+        dg.ScheduleDefinition(
+            job=daily_analytics_job,
+            cron_schedule="0 6 * * *",
+            execution_timezone="UTC",
+            default_status=environment.default_schedule_status,
+        ),
+        dg.ScheduleDefinition(
+            job=weekly_report_job,
+            cron_schedule="0 7 * * 1",
+            execution_timezone="UTC",
+            default_status=environment.default_schedule_status,
+        ),
+    ]

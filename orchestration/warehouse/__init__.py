@@ -1,0 +1,1 @@
+"""The dbt star schema in DuckDB (via dagster-dbt) and its publication to the serving database."""

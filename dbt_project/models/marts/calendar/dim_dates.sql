@@ -1,5 +1,6 @@
--- One row per calendar day: Gregorian and ISO attributes, US federal holidays and the NRF retail
--- 4-5-4 calendar (retail year starts the Sunday after the Saturday nearest 31 January).
+-- One row per calendar day: Gregorian and ISO attributes, US federal holidays and retail peak days
+-- (Black Friday, Cyber Monday, Christmas Eve) and the NRF retail 4-5-4 calendar (the retail year
+-- starts the Sunday after the Saturday nearest 31 January).
 with
 
 days as (
@@ -70,7 +71,15 @@ holidays as (
             when calendar_month = 11 and day_of_month = 11 then 'Veterans Day'
             when
                 calendar_month = 11 and iso_day_of_week = 4 and weekday_occurrence_in_month = 4
-                then 'Thanksgiving Day'
+                then 'Thanksgiving'
+            -- retail peak days: the day after Thanksgiving (4th Thursday, so always the 4th Friday
+            -- with day >= 23) and the Monday four days later
+            when calendar_month = 11 and iso_day_of_week = 5 and day_of_month between 23 and 29 then 'Black Friday'
+            when
+                (calendar_month = 11 and iso_day_of_week = 1 and day_of_month between 26 and 30)
+                or (calendar_month = 12 and iso_day_of_week = 1 and day_of_month between 1 and 2)
+                then 'Cyber Monday'
+            when calendar_month = 12 and day_of_month = 24 then 'Christmas Eve'
             when calendar_month = 12 and day_of_month = 25 then 'Christmas Day'
         end as holiday_name
     from calendar

@@ -135,6 +135,9 @@ FEATURE_FLAGS = {
     "DRILL_TO_DETAIL": True,
     "DRILL_BY": True,
     "HORIZONTAL_FILTER_BAR": True,
+    # Render every chart of a dashboard at once: ours are small, and screenshots, PDF exports and
+    # phone scrolling must not meet charts that were never drawn.
+    "DASHBOARD_VIRTUALIZATION": False,
     # Scheduled reports are produced outside Superset (docs/decisions/superset-reports.md).
     "ALERT_REPORTS": False,
 }

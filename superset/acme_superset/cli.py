@@ -13,17 +13,21 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from acme_superset.bundles import load_bundles
-from acme_superset.client import SupersetClient
+from acme_superset.client import SupersetAPIError, SupersetClient
 from acme_superset.context import REPO_ROOT, Placeholders
 from acme_superset.provision import Provisioner
+from acme_superset.reports import ReportError, SmtpSettings, deliver_report
 
 BUNDLES = REPO_ROOT / "superset" / "bundles"
 ADMIN_USERNAME = "admin"
+# The service account of programmatic clients and reports (bundles: 90_security.yaml).
+SERVICE_ACCOUNT = "svc_api"
 
 
 def _superset_env() -> dict[str, str]:
@@ -116,3 +120,34 @@ def provision(url: str, folder: Path) -> None:
     client = SupersetClient(url, ADMIN_USERNAME, _admin_password())
     changes = Provisioner(client, state).apply()
     click.echo(json.dumps({"created": 0, "updated": 0, "unchanged": 0, **changes}, sort_keys=True))
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:8088", show_default=True)
+@click.option("--dashboard", "slug", required=True, help="dashboard slug, e.g. executive-live")
+@click.option("--to", "recipients", required=True, help="comma-separated e-mail addresses")
+@click.option("--username", default=SERVICE_ACCOUNT, show_default=True)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where reports and history.jsonl are kept [default: <lake root>/reports]",
+)
+def report(url: str, slug: str, recipients: str, username: str, reports_dir: Path | None) -> None:
+    """E-mail a dashboard as PDF plus its charts as CSV and Excel; keep it in the history."""
+    placeholders = Placeholders()
+    password = placeholders[f"SUPERSET_{username.upper()}_PASSWORD"]
+    folder = reports_dir or Path(placeholders["LAKE_ROOT"]) / "reports"
+    try:
+        delivery = deliver_report(
+            url,
+            username,
+            password,
+            slug,
+            [address.strip() for address in recipients.split(",") if address.strip()],
+            folder,
+            SmtpSettings.from_environment(),
+        )
+    except (ReportError, SupersetAPIError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(asdict(delivery)))

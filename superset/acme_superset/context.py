@@ -53,7 +53,8 @@ class Placeholders(Mapping[str, str]):
             if value:
                 return value
             if name.endswith("_PASSWORD") and environment() == "local":
-                return name.removeprefix("SUPERSET_").lower() + LOCAL_PASSWORD_SUFFIX
+                user = name.removeprefix("SUPERSET_").removesuffix("_PASSWORD").lower()
+                return user + LOCAL_PASSWORD_SUFFIX
             raise KeyError(f"set {name} (required when ACME_ENVIRONMENT={environment()})")
         raise KeyError(name)
 

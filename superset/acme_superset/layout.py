@@ -115,6 +115,8 @@ def dashboard_metadata(spec: dict[str, Any], dataset_ids: dict[str, int]) -> dic
         "timed_refresh_immune_slices": [],
         "color_scheme": spec.get("color_scheme", "supersetColors"),
         "cross_filters_enabled": True,
+        # Filters above the charts rather than in a side panel that covers a phone's screen.
+        "filter_bar_orientation": "HORIZONTAL",
         "native_filter_configuration": [
             native_filter(spec["title"], f, dataset_ids) for f in spec.get("filters", [])
         ],

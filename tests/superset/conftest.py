@@ -159,7 +159,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     server.cli("bootstrap")
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(SUPERSET_BIN / "acme-superset"), "serve", "--port", str(port)],
+            [str(SUPERSET_BIN / "acme-superset"), "serve", "--port", str(port), "--workers", "1"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,176 @@
+"""Every role opens every dashboard it may see in headless Chromium: all charts draw without
+error, and the key numbers equal direct queries on the serving database and the live table.
+Desktop and phone-width screenshots go to test-artifacts/superset/."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import duckdb
+import pytest
+from conftest import ARTIFACTS, SupersetServer, api_session, log_in
+from dashboard_page import big_numbers, open_dashboard
+from playwright.sync_api import Browser, Page
+from superset_sample_lake import append_live_order
+
+from acme.warehouse.duckdb_delta import connection_config
+
+pytestmark = pytest.mark.superset
+
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# Which dashboards each role is granted (bundles: dashboards[].roles); admin sees all.
+DASHBOARDS = {
+    "admin": ("executive-live", "sales-revenue", "operations", "data-quality"),
+    "analyst": ("executive-live", "sales-revenue", "operations", "data-quality"),
+    "viewer": ("executive-live", "sales-revenue", "operations", "data-quality"),
+    "manager_north": ("executive-live", "sales-revenue"),
+}
+CHART_COUNTS = {"executive-live": 9, "sales-revenue": 6, "operations": 5, "data-quality": 4}
+REGION_OF = {"manager_north": "north"}
+
+
+def query_one(server: SupersetServer, sql: str) -> object:
+    """One value from a direct query on the serving database (read-only, delta loaded)."""
+    with duckdb.connect(
+        str(server.serving_path), read_only=True, config=connection_config()
+    ) as conn:
+        conn.execute("load delta")
+        row = conn.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def expected_numbers(server: SupersetServer, slug: str, user: str) -> dict[str, str]:
+    """The big numbers a user must see on a dashboard, computed from the data directly."""
+    live = f"delta_scan('{server.lake_root / 'live' / 'minute_metrics'}')"
+    region = REGION_OF.get(user)
+    where = f"region = '{region}'" if region else "true"
+    if slug == "executive-live":
+        day = f"{where} and minute >= now() - interval 24 hour"
+        hour = f"{where} and minute >= now() - interval 1 hour"
+        revenue = query_one(
+            server, f"select coalesce(sum(revenue_amount), 0) from {live} where {day}"
+        )
+        orders = query_one(
+            server, f"select coalesce(sum(orders_placed), 0) from {live} where {day}"
+        )
+        rate = query_one(
+            server,
+            f"select sum(payment_successes) / nullif(sum(payment_successes) + sum(payment_failures), 0)"
+            f" from {live} where {hour}",
+        )
+        return {
+            "Revenue (24 h)": f"{revenue:,.2f}",
+            "Orders (24 h)": f"{orders:,}",
+            "Payment success (1 h)": f"{rate:.1%}",
+        }
+    if slug == "sales-revenue":
+        revenue = query_one(
+            server, f"select sum(line_total) from marts.fct_order_lines where {where}"
+        )
+        margin = query_one(
+            server, f"select sum(margin_amount) from marts.fct_order_lines where {where}"
+        )
+        return {"Net revenue": f"{revenue:,.2f}", "Margin": f"{margin:,.2f}"}
+    if slug == "operations":
+        value = query_one(server, "select avg(order_total) from marts.fct_orders")
+        rate = query_one(
+            server,
+            "select avg(case when status = 'completed' then 1.0 else 0.0 end) from marts.fct_payments",
+        )
+        return {"Average order value": f"{value:,.2f}", "Payment success rate": f"{rate:.1%}"}
+    dead = f"delta_scan('{server.lake_root / 'dead_letters' / 'events'}')"
+    count = query_one(
+        server, f"select count(*) from {dead} where received_at >= now() - interval 24 hour"
+    )
+    return {"Dead letters (24 h)": f"{count:,}"}
+
+
+@pytest.fixture(scope="module", params=sorted(DASHBOARDS))
+def logged_in(
+    request: pytest.FixtureRequest, superset_server: SupersetServer, browser: Browser
+) -> Iterator[tuple[str, Page]]:
+    """A browser page logged in as one role (one login per role for the module)."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    log_in(page, superset_server, request.param)
+    yield request.param, page
+    context.close()
+
+
+@pytest.mark.parametrize("slug", CHART_COUNTS)
+def test_dashboard_renders_with_correct_numbers(
+    logged_in: tuple[str, Page], slug: str, superset_server: SupersetServer
+) -> None:
+    user, page = logged_in
+    if slug not in DASHBOARDS[user]:
+        page.goto(f"{superset_server.url}/superset/dashboard/{slug}/")
+        page.wait_for_load_state("networkidle")
+        assert not page.locator('[data-test="dashboard-component-chart-holder"]').count()
+        return
+    page.set_viewport_size(DESKTOP)
+    states = open_dashboard(page, superset_server.url, slug, CHART_COUNTS[slug])
+    assert len(states) == CHART_COUNTS[slug]
+    assert [s["title"] for s in states if s["error"]] == [], states
+    shown = big_numbers(states)
+    assert all(value.strip() for value in shown.values()), shown
+    for title, value in expected_numbers(superset_server, slug, user).items():
+        assert shown[title] == value, f"{user} sees {title} = {shown[title]}, the data say {value}"
+    folder = ARTIFACTS / user
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{slug}-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(1500)  # let the grid re-lay out and charts resize
+    page.screenshot(path=str(folder / f"{slug}-phone.png"), full_page=True)
+
+
+def test_region_manager_is_limited_to_region(superset_server: SupersetServer) -> None:
+    """Row-level security changes the numbers: north's revenue is strictly below the total."""
+    total = query_one(superset_server, "select sum(line_total) from marts.fct_order_lines")
+    north = query_one(
+        superset_server, "select sum(line_total) from marts.fct_order_lines where region = 'north'"
+    )
+    assert isinstance(total, Decimal)
+    assert isinstance(north, Decimal)
+    assert 0 < north < total
+    api = api_session(superset_server, "manager_north")
+    slugs = {d["slug"] for d in api.get_json("/api/v1/dashboard/?q=(page_size:100)")["result"]}
+    assert slugs == set(DASHBOARDS["manager_north"])
+
+
+def test_executive_live_refreshes_and_shows_a_new_order_within_10_seconds(
+    superset_server: SupersetServer, browser: Browser
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    log_in(page, superset_server, "viewer")
+    refreshes: list[float] = []
+    page.on(
+        "response",
+        lambda response: (
+            refreshes.append(time.monotonic()) if "/api/v1/chart/data" in response.url else None
+        ),
+    )
+    states = open_dashboard(page, superset_server.url, "executive-live", 9)
+    before = Decimal(big_numbers(states)["Revenue (24 h)"].replace(",", ""))
+    loaded_requests = len(refreshes)
+    added = Decimal("1234.56")
+    append_live_order(superset_server.lake_root, "north", added)
+    written_at = time.monotonic()
+    revenue = page.locator(
+        '[data-test="dashboard-component-chart-holder"]:has-text("Revenue (24 h)") .header-line'
+    )
+    expected = f"{before + added:,.2f}"
+    deadline = written_at + 10
+    while time.monotonic() < deadline and revenue.inner_text() != expected:
+        page.wait_for_timeout(200)
+    shown, seconds = revenue.inner_text(), time.monotonic() - written_at
+    context.close()
+    assert shown == expected, (
+        f"revenue shows {shown} {seconds:.1f} s after the order, not {expected}"
+    )
+    assert seconds <= 10
+    assert len(refreshes) > loaded_requests, "the dashboard never refreshed by itself"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -35,16 +36,34 @@ def _settings() -> Settings:
     default=None,
     help="Port of /metrics, /healthz, /readyz on 127.0.0.1 (default: ACME_INGEST_METRICS_PORT).",
 )
-def ingest_command(until_idle: bool, metrics_port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Ingest processes sharing the partitions (use the cores when catching up).",
+)
+@click.option("--shard", type=str, default=None, hidden=True, help="i/N: run as worker i of N.")
+def ingest_command(
+    until_idle: bool, metrics_port: int | None, workers: int, shard: str | None
+) -> None:
     """Consume the project's topics into the raw, dead-letter and live Delta tables, exactly once.
 
     SIGTERM or Ctrl-C flushes and commits the pending micro-batch, then exits 0.
     """
-    from ingest.ingester import FlushPolicy, Ingester
+    from ingest.ingester import FlushPolicy, Ingester, Shard
     from ingest.metrics import IngestMetrics, serve
+    from ingest.supervisor import run_workers
 
     configure_json_logging()
     settings = _settings()
+    port = settings.ingest_metrics_port if metrics_port is None else metrics_port
+    if workers > 1:
+        sys.exit(run_workers(workers, until_idle=until_idle, metrics_port=port))
+    own = Shard(0, 1)
+    if shard is not None:
+        index, count = (int(part) for part in shard.split("/"))
+        own = Shard(index, count)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -54,7 +73,6 @@ def ingest_command(until_idle: bool, metrics_port: int | None) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     metrics = IngestMetrics()
-    port = settings.ingest_metrics_port if metrics_port is None else metrics_port
     server = serve(metrics, port)
     policy = FlushPolicy(
         max_records=settings.ingest_flush_max_records,
@@ -62,7 +80,7 @@ def ingest_command(until_idle: bool, metrics_port: int | None) -> None:
         max_latency_s=settings.ingest_flush_interval_s,
     )
     try:
-        summary = Ingester(settings, policy, metrics).run(stop, until_idle=until_idle)
+        summary = Ingester(settings, policy, metrics, own).run(stop, until_idle=until_idle)
     finally:
         server.shutdown()
     click.echo(

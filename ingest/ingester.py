@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,20 @@ class FlushPolicy:
     max_latency_s: float = 1.0
 
 
+@dataclass(frozen=True)
+class Shard:
+    """This process's share of the partitions when several ingest processes run side by side
+    (`acme ingest --workers N`). Ownership is a stable hash of the topic-partition, so each one
+    has exactly one writer and its app-transaction positions stay single-writer, and partitions
+    added later are owned by exactly one worker too."""
+
+    index: int
+    count: int
+
+    def owns(self, tp: TopicPartition) -> bool:
+        return self.count == 1 or zlib.crc32(f"{tp[0]}/{tp[1]}".encode()) % self.count == self.index
+
+
 @dataclass
 class _Batch:
     raw: RawRows = field(default_factory=RawRows)
@@ -76,9 +91,14 @@ class Ingester:
     """Consumes the project's topics into the raw, dead-letter and live-metrics tables."""
 
     def __init__(
-        self, settings: Settings, policy: FlushPolicy, metrics: IngestMetrics | None = None
+        self,
+        settings: Settings,
+        policy: FlushPolicy,
+        metrics: IngestMetrics | None = None,
+        shard: Shard | None = None,
     ) -> None:
         lake = settings.lake_root
+        self.shard = shard or Shard(0, 1)
         self.policy = policy
         self.metrics = metrics or IngestMetrics()
         self.raw = DeltaAppender(RAW_EVENTS.path(lake), RAW_EVENTS)
@@ -100,7 +120,7 @@ class Ingester:
     # -- assignment ------------------------------------------------------------------------------
 
     def _refresh_assignment(self) -> None:
-        known = self.consumer.discover()
+        known = [tp for tp in self.consumer.discover() if self.shard.owns(tp)]
         new = [tp for tp in known if tp not in self._next and tp not in self._dead_floor]
         if not new:
             return
@@ -236,8 +256,10 @@ class Ingester:
         metrics.batch_seconds.observe(seconds)
         metrics.batch_records.observe(batch.records)
         metrics.last_commit.set_to_current_time()
+        oldest_age = None
         if batch.oldest_timestamp_ms is not None and batch.oldest_timestamp_ms > 0:
-            metrics.freshness.observe(max(0.0, time.time() - batch.oldest_timestamp_ms / 1000))
+            oldest_age = max(0.0, time.time() - batch.oldest_timestamp_ms / 1000)
+            metrics.freshness.observe(oldest_age)
         self.summary.raw_events += len(batch.raw)
         self.summary.dead_letters += len(batch.dead)
         self.summary.batches += 1
@@ -248,5 +270,6 @@ class Ingester:
                 "raw": len(batch.raw),
                 "dead_letters": len(batch.dead),
                 "seconds": round(seconds, 3),
+                "oldest_record_age_s": None if oldest_age is None else round(oldest_age, 3),
             },
         )

@@ -13,6 +13,7 @@ from collections import Counter
 
 import ingest_factories as f
 import orjson
+import psutil
 import pytest
 import requests
 from ingest_helpers import (
@@ -177,3 +178,31 @@ def test_a_broker_restart_mid_stream_is_ridden_out_and_sigterm_flushes(
         )
     )
     assert len(set(offsets)) == len(offsets)
+
+
+def test_workers_share_the_partitions_and_die_with_their_supervisor(settings: Settings) -> None:
+    messages = _stream(6000, seed=3)
+    produce(settings, messages)
+    supervisor = start_ingest(settings, "--workers", "2", ingest_flush_max_records="300")
+    wait_for(lambda: len(psutil.Process(supervisor.pid).children()) == 2, 30, "two workers")
+    workers = psutil.Process(supervisor.pid).children()
+    time.sleep(2)  # let them write a little
+    supervisor.kill()  # kill -9: the workers must not live on as orphans writing to the lake
+    supervisor.wait()
+    psutil.wait_procs(workers, timeout=10)
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+
+    final = start_ingest(settings, "--workers", "2", "--until-idle")
+    _, stderr = final.communicate(timeout=300)
+    assert final.returncode == 0, stderr.decode()[-3000:]
+    table = raw(settings)
+    offsets = list(
+        zip(
+            table["topic"].to_pylist(),
+            table["partition"].to_pylist(),
+            table["offset"].to_pylist(),
+            strict=True,
+        )
+    )
+    assert len(offsets) == len(set(offsets))
+    assert table.num_rows == sum(1 for _, k, _ in messages if k != b"bad")

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
 
     # Ingestion (`acme ingest`): micro-batch flush limits and the metrics/health port on 127.0.0.1.
     ingest_flush_interval_s: float = Field(default=1.0, gt=0, le=60)
-    ingest_flush_max_records: int = Field(default=50_000, ge=1)
+    ingest_flush_max_records: int = Field(default=20_000, ge=1)
     ingest_flush_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)
 

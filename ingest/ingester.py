@@ -45,7 +45,7 @@ class FlushPolicy:
     """A micro-batch is flushed when any limit is reached. The defaults keep event-to-lake well
     under 5 s at demo rates (latency), and memory bounded when catching up (records and bytes)."""
 
-    max_records: int = 50_000
+    max_records: int = 20_000
     max_bytes: int = 64 * 1024 * 1024
     max_latency_s: float = 1.0
 

@@ -1,0 +1,301 @@
+"""Ingest benchmark: Kafka -> Delta throughput beside the consume-only ceiling, peak RSS, and
+event-to-lake latency at the demo rate. Runs against its own real broker on free ports.
+
+Sizes: ACME_BENCH_INGEST_EVENTS (default 1,000,000) events for throughput; ACME_BENCH_DEMO_SECONDS
+(default 30) at ACME_BENCH_DEMO_RATE (default 200) events/s for latency.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+import pyarrow.parquet as pq
+import requests
+from deltalake import DeltaTable
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from acme.kafka.client import client_options
+from acme.kafka.local_broker import LocalBroker
+from acme.kafka.topics import ensure_topics, project_topics, topic_for
+from acme.settings import Settings
+from acme.simulator import SimulationConfig, simulate
+from ingest.tables import RAW_EVENTS
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _log(message: str) -> None:
+    print(f"[bench_ingest] {message}", file=sys.stderr, flush=True)
+
+
+def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
+    """Simulated events (valid, bad and duplicates as in production noise) until `target`."""
+    ensure_topics(settings)
+    producer = KafkaProducer(
+        **client_options(settings),
+        acks=1,
+        linger_ms=50,
+        batch_size=1024 * 1024,
+        compression_type=None,
+    )
+    sent = total_bytes = 0
+    seed = 0
+    while sent < target:
+        run = simulate(
+            SimulationConfig(
+                seed=seed, days=30, customers=40_000, bad_share=0.001, duplicate_share=0.01
+            )
+        )
+        for event in run.events:
+            producer.send(topic_for(event.context, settings), key=event.key, value=event.value)
+            sent += 1
+            total_bytes += len(event.value)
+            if sent % 200_000 == 0:
+                _log(f"produced {sent:,}")
+            if sent >= target:
+                break
+        seed += 1
+    producer.flush()
+    producer.close()
+    return sent, total_bytes
+
+
+def _consume_only(settings: Settings, expected: int) -> float:
+    """kafka-python reading and discarding everything, configured like the ingester: events/s."""
+    consumer = KafkaConsumer(
+        **client_options(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        max_poll_records=50_000,
+        fetch_max_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in project_topics(settings)
+        for p in consumer.partitions_for_topic(topic) or ()
+    ]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    seen = 0
+    started = time.perf_counter()
+    while seen < expected:
+        for records in consumer.poll(timeout_ms=1000).values():
+            seen += len(records)
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return seen / elapsed
+
+
+def _ingest_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ACME_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "ACME_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "ACME_LAKE_ROOT": str(settings.lake_root),
+        "ACME_INGEST_METRICS_PORT": "0",
+        **extra,
+    }
+
+
+def _acme() -> str:
+    return str(Path(sys.executable).parent / "acme")
+
+
+def _watch_rss(process: subprocess.Popen[bytes], peak: list[int]) -> None:
+    """Peak summed RSS of the ingest process and its workers."""
+    handle = psutil.Process(process.pid)
+    while process.poll() is None:
+        try:
+            family = [handle, *handle.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in family))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+
+
+def _stamp(entry: dict[str, Any]) -> float:
+    return datetime.fromisoformat(entry["time"]).timestamp()
+
+
+def _ingest_backlog(settings: Settings, expected: int, workers: int) -> dict[str, Any]:
+    """`acme ingest --until-idle --workers N` over the whole backlog, in its own processes. The
+    rate counts from the first partition assignment to the last commit (start-up excluded, like
+    the consume-only measurement); the wall time includes start-up."""
+    peak = [0]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [_acme(), "ingest", "--until-idle", "--workers", str(workers)],
+        env=_ingest_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    watcher = threading.Thread(target=_watch_rss, args=(process, peak), daemon=True)
+    watcher.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"acme ingest failed:\n{stderr.decode()[-3000:]}")
+    written = 0
+    first = last = None
+    for line in stderr.splitlines():
+        if not line.startswith(b"{"):
+            continue
+        entry = orjson.loads(line)
+        if entry.get("message") == "resuming from the lake's positions":
+            first = min(first or _stamp(entry), _stamp(entry))
+        if entry.get("message") == "batch committed":
+            written += entry["records"]
+            last = max(last or 0.0, _stamp(entry))
+    if written != expected or first is None or last is None:
+        raise RuntimeError(f"ingested {written} records, expected {expected}")
+    return {
+        "workers": workers,
+        "events_per_s": round(written / (last - first)),
+        "wall_seconds_with_startup": round(wall, 1),
+        "peak_rss_mib": round(peak[0] / 2**20),
+    }
+
+
+def _is_ready(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _demo_latency(settings: Settings, rate: float, seconds: float) -> dict[str, Any]:
+    """Send valid events at `rate`/s to a running ingester; time each until it is in the table."""
+    raw_path = RAW_EVENTS.path(settings.lake_root)
+    port = _free_port()
+    process = subprocess.Popen(
+        [_acme(), "ingest", "--metrics-port", str(port)],
+        env=_ingest_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sent_at: dict[str, float] = {}
+    seen_at: dict[str, float] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        table = DeltaTable(str(raw_path))
+        known = {a for a in table.get_add_actions(flatten=True).column("path").to_pylist()}
+        while not stop.is_set():
+            table.update_incremental()
+            for path in table.get_add_actions(flatten=True).column("path").to_pylist():
+                if path in known:
+                    continue
+                known.add(path)
+                now = time.time()
+                for event_id in (
+                    pq.read_table(raw_path / path, columns=["event_id"]).column(0).to_pylist()
+                ):
+                    seen_at.setdefault(event_id, now)
+            time.sleep(0.05)
+
+    ensure_topics(settings)
+    deadline = time.monotonic() + 60  # time a ready ingester, not its start-up
+    while not _is_ready(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    producer = KafkaProducer(**client_options(settings), acks=1, linger_ms=0)
+    run = simulate(SimulationConfig(seed=99, days=1, customers=2_000))
+    events = (e for e in run.events if e.is_valid and not e.is_duplicate)
+    interval = 1.0 / rate
+    started = time.perf_counter()
+    for i, event in enumerate(events):
+        due = started + i * interval
+        if due - started > seconds:
+            break
+        time.sleep(max(0.0, due - time.perf_counter()))
+        event_id = orjson.loads(event.value)["event_id"]
+        sent_at[event_id] = time.time()
+        producer.send(topic_for(event.context, settings), key=event.key, value=event.value)
+    producer.flush()
+    producer.close()
+    deadline = time.monotonic() + 30
+    while len(seen_at.keys() & sent_at.keys()) < len(sent_at) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    process.terminate()
+    process.wait(timeout=60)
+    delays = sorted(seen_at[k] - sent_at[k] for k in sent_at if k in seen_at)
+    quantiles = statistics.quantiles(delays, n=100)
+    return {
+        "events": len(sent_at),
+        "landed": len(delays),
+        "rate_per_s": rate,
+        "p50_seconds": round(quantiles[49], 3),
+        "p95_seconds": round(quantiles[94], 3),
+        "max_seconds": round(delays[-1], 3),
+    }
+
+
+def run() -> dict[str, Any]:
+    events = int(os.environ.get("ACME_BENCH_INGEST_EVENTS", "1000000"))
+    demo_rate = float(os.environ.get("ACME_BENCH_DEMO_RATE", "200"))
+    demo_seconds = float(os.environ.get("ACME_BENCH_DEMO_SECONDS", "30"))
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        home = Path(tmp)
+        broker = LocalBroker(home=home / "kafka", port=_free_port(), controller_port=_free_port())
+        home.joinpath("kafka").mkdir()
+        broker.start()
+        try:
+            settings = Settings(
+                kafka_bootstrap_servers=broker.bootstrap_servers,
+                kafka_topic_prefix="bench.",
+                lake_root=home / "lake",
+                _env_file=None,  # type: ignore[call-arg]
+            )
+            _log(f"producing {events:,} simulated events")
+            sent, payload_bytes = _produce_backlog(settings, events)
+            _log("consume-only ceiling")
+            ceiling = _consume_only(settings, sent)
+            _log(f"consume-only: {ceiling:,.0f} events/s")
+            runs = []
+            for workers in (1, 2):
+                lake = home / f"lake-{workers}"
+                result = _ingest_backlog(
+                    settings.model_copy(update={"lake_root": lake}), sent, workers
+                )
+                result["share_of_ceiling"] = round(result["events_per_s"] / ceiling, 3)
+                _log(f"Kafka -> Delta: {result}")
+                runs.append(result)
+                shutil.rmtree(lake)
+            _log("demo-rate latency")
+            latency = _demo_latency(
+                settings.model_copy(
+                    update={"kafka_topic_prefix": "demo.", "lake_root": home / "demo-lake"}
+                ),
+                demo_rate,
+                demo_seconds,
+            )
+        finally:
+            broker.stop()
+    return {
+        "events": sent,
+        "mean_event_bytes": round(payload_bytes / sent),
+        "consume_only_events_per_s": round(ceiling),
+        "kafka_to_delta": runs,
+        "demo_latency": latency,
+        "targets": {"events_per_s": 50_000, "share_of_ceiling": 0.5, "p95_seconds_below": 5},
+    }

@@ -186,12 +186,13 @@ def _commit(
     letters: DeadLetterRows,
     app_id: str,
     next_index: int,
-    at: datetime,
 ) -> None:
-    """Dead letters first, raw last: the raw table's version is where a rerun resumes."""
+    """Dead letters first, raw last: the raw table's version is where a rerun resumes.
+    `ingested_at` is taken now, per chunk, so it stays close to the commit time (incremental
+    readers use it as a high-water mark)."""
     if len(letters):
         dead.append(letters.to_arrow(), {app_id: next_index})
-    raw.append(rows.to_arrow(at), {app_id: next_index})
+    raw.append(rows.to_arrow(datetime.now(UTC)), {app_id: next_index})
 
 
 def _backfill_file(
@@ -205,7 +206,7 @@ def _backfill_file(
     dead_done = dead.transaction_versions([app_id]).get(app_id, 0)
     loaded = rejected = 0
     rows, letters, index = RawRows(), DeadLetterRows(), -1
-    at = datetime.now(UTC)
+    received_at = datetime.now(UTC)
     for index, value in enumerate(_rows(path, mapping)):
         if index < done:
             continue
@@ -223,13 +224,13 @@ def _backfill_file(
                     raw=value,
                     reason=invalid.reason,
                     detail=invalid.detail,
-                    received_at=at,
+                    received_at=received_at,
                 )
         if len(rows) + len(letters) >= CHUNK_ROWS:
-            _commit(raw, dead, rows, letters, app_id, index + 1, at)
+            _commit(raw, dead, rows, letters, app_id, index + 1)
             rows, letters = RawRows(), DeadLetterRows()
     if index + 1 > done:
-        _commit(raw, dead, rows, letters, app_id, index + 1, at)
+        _commit(raw, dead, rows, letters, app_id, index + 1)
     log.info(
         "backfilled",
         extra={"file": str(path), "sha256": digest, "loaded": loaded, "dead_letters": rejected},

@@ -9,4 +9,7 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "Kafka topics"
 "${RUN[@]}" acme kafka topics
 
+step "Ingest: Kafka -> Delta raw events, dead letters, live metrics (until caught up)"
+"${RUN[@]}" acme ingest --until-idle
+
 step "Pipeline finished"

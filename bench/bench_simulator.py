@@ -1,5 +1,6 @@
 """Simulator throughput: messages per second from a seed to JSONL and to Parquet files
-(generation, serialization, truth manifest and file writing included), one process.
+(generation, serialization, truth manifest and file writing included), with one region engine per
+worker process (2 regions, 2 workers) and, for reference, everything in one process.
 
 Size: ACME_BENCH_SIM_CUSTOMERS (default 30,000) customers for ACME_BENCH_SIM_DAYS (default 7) days.
 """
@@ -24,9 +25,14 @@ def run() -> dict[str, Any]:
     )
     results: dict[str, Any] = {"customers": config.customers, "days": config.days}
     with tempfile.TemporaryDirectory() as tmp:
-        for target, write in (("jsonl", write_jsonl), ("parquet", write_parquet)):
+        runs = (
+            ("jsonl", write_jsonl, 2),
+            ("parquet", write_parquet, 2),
+            ("jsonl_one_process", write_jsonl, 1),
+        )
+        for target, write, workers in runs:
             load_before = os.getloadavg()[0]
-            run_ = simulate(config)
+            run_ = simulate(config, workers=workers)
             started = time.perf_counter()
             write(run_, Path(tmp) / target)
             seconds = time.perf_counter() - started
@@ -35,6 +41,7 @@ def run() -> dict[str, Any]:
             results[target] = {
                 "messages": messages,
                 "seconds": round(seconds, 2),
+                "workers": workers,
                 "messages_per_second": round(messages / seconds),
                 "bytes_written": size,
                 "load_average_1m_before": load_before,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -33,6 +34,19 @@ MESSAGES_PER_VISIT = 12.5
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Multiplies customers.")
 @click.option("--products", type=int, default=600, show_default=True)
 @click.option("--warehouses", type=int, default=4, show_default=True)
+@click.option(
+    "--regions",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Fulfilment regions (each owns warehouses and customers); part of the world.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes generating regions in parallel [min(regions, CPUs)]; same bytes either way.",
+)
 @click.option(
     "--to",
     "target",
@@ -85,6 +99,8 @@ def simulate_command(
     scale: float,
     products: int,
     warehouses: int,
+    regions: int,
+    workers: int | None,
     target: str,
     out_dir: Path | None,
     mode: str,
@@ -117,6 +133,7 @@ def simulate_command(
             customers=max(10, round(population * scale)),
             products=products,
             warehouses=warehouses,
+            regions=regions,
             visit_rate=visit_rate,
             bad_share=bad_share,
             duplicate_share=duplicate_share,
@@ -125,7 +142,7 @@ def simulate_command(
         )
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
-    run = simulate(config)
+    run = simulate(config, workers=workers or min(regions, os.cpu_count() or 1))
     progress = Progress(run, enabled=not quiet)
     if target == "jsonl":
         assert out_dir is not None

@@ -26,6 +26,9 @@ class SimulationConfig:
     customers: int = 2_000
     products: int = 600
     warehouses: int = 4
+    # Fulfilment regions: each owns every `regions`-th warehouse and the customers those serve,
+    # and is simulated by its own engine (process), see docs/decisions/event-simulator.md.
+    regions: int = 2
     visit_rate: float = 0.12
     anonymous_share: float = 0.3
     bad_share: float = 0.0
@@ -40,6 +43,7 @@ class SimulationConfig:
             (self.customers >= 10, "customers must be >= 10"),
             (self.products >= 20, "products must be >= 20"),
             (1 <= self.warehouses <= 6, "warehouses must be between 1 and 6"),
+            (1 <= self.regions <= self.warehouses, "regions must be between 1 and warehouses"),
             (0 < self.visit_rate <= 1, "visit_rate must be in (0, 1]"),
             (0 <= self.anonymous_share < 1, "anonymous_share must be in [0, 1)"),
             (0 <= self.bad_share <= 0.5, "bad_share must be in [0, 0.5]"),

@@ -16,15 +16,16 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from acme.simulator.config import SimulationConfig
+from acme.simulator.config import ConfigError, SimulationConfig
 from acme.simulator.ids import DAY_MS, EPOCH, Clock, FastRandom, Ids, money, to_ms
 from acme.simulator.world import (
     CARRIER_TRANSIT,
     CARRIERS,
     CHANNEL,
-    CITY,
+    CHANNEL_WEIGHTS,
+    CHANNELS,
     DEVICE,
     HOUR_WEIGHTS,
     METHODS_BY_PROVIDER,
@@ -36,6 +37,7 @@ from acme.simulator.world import (
     Campaign,
     Customer,
     Product,
+    Weighted,
     build_campaigns,
     build_world,
     day_factor,
@@ -92,14 +94,9 @@ class Order:
     shipped: bool = False
 
 
-class Emitted(NamedTuple):
-    """One valid event before serialization; tuples sort natively by (time_ms, order)."""
-
-    time_ms: int
-    order: int
-    context: str
-    key: str
-    envelope: dict[str, Any]
+Emitted = tuple[int, int, str, str, dict[str, Any]]
+"""One valid event before serialization: (time_ms, emission order, context, key, envelope).
+Plain tuples because one is built per event, and they sort natively by (time_ms, order)."""
 
 
 @dataclass(slots=True)
@@ -112,18 +109,50 @@ class _Inventory:
 
 
 class Engine:
-    """Generates a run's valid events, day by day, in event-time order."""
+    """Generates one fulfilment region's valid events, day by day, in event-time order.
 
-    def __init__(self, config: SimulationConfig) -> None:
+    The world is split into `config.regions` regions, each owning warehouses (every
+    `regions`-th one) and the customers of the cities those serve best; a customer only orders from
+    their region's warehouses, so each region's stock, customers and orders are its own and
+    regions can run in parallel processes. Shared facts (catalog, prices, promotions, campaigns,
+    incidents) come from a world RNG that every region replays identically; region 0 alone emits
+    them, the others only observe them (`observed`).
+    """
+
+    def __init__(self, config: SimulationConfig, region: int = 0) -> None:
         self.config = config
-        self.rng = FastRandom(config.seed)
+        self.region = region
+        self.wrng = FastRandom(config.seed)  # the world: identical in every region
+        self.wids = Ids(self.wrng)
+        self.rng = FastRandom(config.seed * 1_000_003 + 7_919 * (region + 1))  # this region's
         self.ids = Ids(self.rng)
         self.clock = Clock()
         self.start_ms = to_ms(config.start)
         self.end_ms = self.start_ms + config.days * DAY_MS
         self.v2_from_ms = self.start_ms + (config.days // 2) * DAY_MS
-        self.world = build_world(self.rng, self.ids, config.products, config.warehouses)
-        self.world.campaigns = build_campaigns(self.rng, self.ids, config.days)
+        self.world = build_world(self.wrng, self.wids, config.products, config.warehouses)
+        self.world.campaigns = build_campaigns(self.wrng, self.wids, config.days)
+        self.own_warehouses = [w for w in range(config.warehouses) if w % config.regions == region]
+        own_cities = [
+            i
+            for i, city in enumerate(self.world.cities)
+            if city.warehouse_order[0] % config.regions == region
+        ]
+        if not own_cities:
+            raise ConfigError(
+                f"region {region} serves no city with {config.warehouses} warehouses; "
+                "use fewer regions"
+            )
+        for i in own_cities:
+            city = self.world.cities[i]
+            city.warehouse_order = tuple(
+                w for w in city.warehouse_order if w in self.own_warehouses
+            )
+        self._city_pick = Weighted(own_cities, [self.world.city_weights[i] for i in own_cities])
+        self.region_share = sum(self.world.city_weights[i] for i in own_cities) / sum(
+            self.world.city_weights
+        )
+        self.observed: list[dict[str, Any]] = []
         self._actions: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
         self._action_seq = itertools.count()
         self._out: list[Emitted] = []
@@ -132,7 +161,6 @@ class Engine:
         self._subcategory_cum: list[float] = []
         self._product_cum: dict[str, tuple[list[int], list[float]] | None] = {}
         self._customer_cum: list[float] = []
-        self._campaign_clicks: dict[str, int] = {}
         self._promotions: dict[str, list[int]] = {}
         self.incidents: list[Incident] = []
         self._total_popularity = sum(p.popularity for p in self.world.products)
@@ -164,7 +192,7 @@ class Engine:
         """Record one event; return its event_id (for causation links)."""
         event_id = self.ids.uuid()
         self._out.append(
-            Emitted(
+            (
                 time_ms,
                 next(self._out_seq),
                 context,
@@ -181,6 +209,35 @@ class Engine:
                 },
             )
         )
+        return event_id
+
+    def emit_shared(
+        self,
+        time_ms: int,
+        context: str,
+        event_type: str,
+        key: str,
+        payload: dict[str, Any],
+        correlation_id: str,
+        causation_id: str | None = None,
+    ) -> str:
+        """A world event (catalog, marketing): its id comes from the world RNG, so every region
+        knows it; region 0 emits it, the others only record it in `observed`."""
+        event_id = self.wids.uuid()
+        envelope = {
+            "event_id": event_id,
+            "event_type": event_type,
+            "schema_version": 1,
+            "event_time": self.clock.iso(time_ms),
+            "source_service": context,
+            "correlation_id": correlation_id,
+            "causation_id": causation_id,
+            "payload": payload,
+        }
+        if self.region == 0:
+            self._out.append((time_ms, next(self._out_seq), context, key, envelope))
+        else:
+            self.observed.append(envelope)
         return event_id
 
     def at(self, time_ms: int, action: Callable[..., None], *args: Any) -> None:
@@ -211,14 +268,15 @@ class Engine:
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    def _poisson(self, mean: float) -> int:
+    def _poisson(self, mean: float, rng: FastRandom | None = None) -> int:
+        rng = rng or self.rng
         if mean <= 0:
             return 0
         if mean > 50:
-            return max(0, round(self.rng.gauss(mean, math.sqrt(mean))))
+            return max(0, round(rng.gauss(mean, math.sqrt(mean))))
         limit, k, p = math.exp(-mean), 0, 1.0
         while True:
-            p *= self.rng.random()
+            p *= rng.random()
             if p <= limit:
                 return k
             k += 1
@@ -281,7 +339,10 @@ class Engine:
         inventory.reorder_point.append(reorder_point)
         inventory.reorder_quantity.append(reorder_quantity)
         for w in range(self.config.warehouses):
-            inventory.on_hand[w].append(reorder_point + self.rng.randint(1, reorder_quantity))
+            own = w in self.own_warehouses
+            inventory.on_hand[w].append(
+                reorder_point + self.rng.randint(1, reorder_quantity) if own else 0
+            )
             inventory.reserved[w].append(0)
             inventory.open_order[w].append(False)
 
@@ -419,10 +480,10 @@ class Engine:
         rng = self.rng
         before = self.start_ms - 2 * DAY_MS
         for product in self.world.products:
-            self._emit_product_created(before + product.index * 1000, product, self.ids.uuid())
+            self._emit_product_created(before + product.index * 1000, product, self.wids.uuid())
         stock_time = self.start_ms - DAY_MS
         for p, product in enumerate(self.world.products):
-            for w in range(self.config.warehouses):
+            for w in self.own_warehouses:
                 on_hand = self._inventory.on_hand[w][p]
                 self._inventory.on_hand[w][p] = 0
                 self._stock_event(
@@ -439,9 +500,11 @@ class Engine:
                     self._launch_campaign,
                     campaign,
                 )
-        for index in range(self.config.customers):
+        regions = self.config.regions
+        for local in range(round(self.config.customers * self.region_share)):
             joined_day = -rng.randint(1, 365)
-            customer = new_customer(rng, self.ids, index, self.world, joined_day)
+            index = self.region + regions * local  # unique across regions (e-mail addresses)
+            customer = new_customer(rng, self.ids, index, self._city_pick, joined_day)
             self.world.customers.append(customer)
             when = self.start_ms + joined_day * DAY_MS + rng.randrange(DAY_MS)
             self._emit_registered(
@@ -450,7 +513,7 @@ class Engine:
         self._rebuild_customer_weights()
 
     def _emit_product_created(self, time_ms: int, product: Product, corr: str) -> str:
-        return self.emit(
+        return self.emit_shared(
             time_ms,
             "catalog",
             "ProductCreated",
@@ -472,7 +535,7 @@ class Engine:
         )
 
     def _launch_campaign(self, time_ms: int, campaign: Campaign) -> None:
-        self.emit(
+        self.emit_shared(
             time_ms,
             "marketing",
             "CampaignLaunched",
@@ -531,7 +594,7 @@ class Engine:
     def _plan_incidents(self) -> None:
         if not self.config.incidents:
             return
-        rng = self.rng
+        rng = self.wrng
         days = self.config.days
 
         def window(hours_low: int, hours_high: int) -> tuple[int, int]:
@@ -602,7 +665,7 @@ class Engine:
 
     def _start_incident(self, time_ms: int, incident: Incident) -> None:
         if incident.kind == "traffic_spike":
-            base = self.config.customers * self.config.visit_rate / 24
+            base = self.config.customers * self.region_share * self.config.visit_rate / 24
             extra = self._poisson(
                 base
                 * (incident.affected["multiplier"] - 1)
@@ -623,7 +686,7 @@ class Engine:
                         "pricing_error",
                         product.promotion_code,
                     )
-        elif incident.kind == "stockout_wave":
+        elif incident.kind == "stockout_wave" and 0 in self.own_warehouses:
             corr = self.ids.uuid()
             for p, product in enumerate(self.world.products):
                 if (
@@ -658,7 +721,7 @@ class Engine:
         anonymous = self._poisson(visits * share / (1 - share))
         signups = self._poisson(max(1.0, len(self.world.customers) * 0.003 * factor))
 
-        def time_of_day() -> int:
+        def time_of_day(rng: FastRandom = rng) -> int:
             hour = bisect.bisect_right(_CUM_HOURS, rng.random() * _CUM_HOURS[-1])
             when = midnight + hour * HOUR_MS + rng.randrange(HOUR_MS)
             return when if when >= day_start else when + DAY_MS
@@ -670,20 +733,20 @@ class Engine:
             self.at(time_of_day(), self._session, None, False, None)
         for _ in range(signups):
             self.at(time_of_day(), self._session, None, True, None)
-        # Catalog life: repricing, promotions, re-categorisation, withdrawals, new products.
+        # Catalog life (world RNG: every region replays it): repricing, promotions,
+        # re-categorisation, withdrawals, new products.
+        world = self.wrng
         for _ in range(max(1, round(len(self.world.products) * 0.004))):
-            self.at(time_of_day(), self._reprice)
-        if rng.random() < 0.35:
-            self.at(
-                midnight + 6 * HOUR_MS if midnight + 6 * HOUR_MS >= day_start else time_of_day(),
-                self._start_promotion,
-            )
-        if rng.random() < 0.3:
-            self.at(time_of_day(), self._recategorize)
-        if rng.random() < 0.35:
-            self.at(time_of_day(), self._withdraw_product)
-        if rng.random() < 0.3:
-            self.at(time_of_day(), self._launch_product)
+            self.at(time_of_day(world), self._reprice)
+        if world.random() < 0.35:
+            six = midnight + 6 * HOUR_MS
+            self.at(six if six >= day_start else time_of_day(world), self._start_promotion)
+        if world.random() < 0.3:
+            self.at(time_of_day(world), self._recategorize)
+        if world.random() < 0.35:
+            self.at(time_of_day(world), self._withdraw_product)
+        if world.random() < 0.3:
+            self.at(time_of_day(world), self._launch_product)
         for _ in range(self._poisson(len(self.world.customers) * 0.002)):
             self.at(time_of_day(), self._update_profile)
         for _ in range(self._poisson(len(self.world.customers) * 0.001)):
@@ -754,12 +817,8 @@ class Engine:
         if channel is None:
             channel = (customer.channels if customer is not None else CHANNEL).pick(rng)
         campaign = self._campaign_for(channel, day) if channel in UTM_SOURCE else None
-        if campaign is not None:
-            self._campaign_clicks[campaign.campaign_id] = (
-                self._campaign_clicks.get(campaign.campaign_id, 0) + 1
-            )
         if customer is None:
-            city = CITY.pick(rng)
+            city = self._city_pick.pick(rng)
             device = DEVICE.pick(rng)
             os_name, browser, anonymous_id = (
                 rng.choice(OS_BY_DEVICE[device]),
@@ -800,8 +859,8 @@ class Engine:
         )
         t = time_ms
         if registers:
-            index = len(self.world.customers)
-            customer = new_customer(rng, self.ids, index, self.world, day)
+            index = self.region + self.config.regions * len(self.world.customers)
+            customer = new_customer(rng, self.ids, index, self._city_pick, day)
             customer.city, customer.device, customer.os, customer.browser = (
                 city,
                 device,
@@ -1588,7 +1647,7 @@ class Engine:
     ) -> None:
         previous, product.price = product.price, price
         self._product_cum[product.subcategory] = None
-        self.emit(
+        self.emit_shared(
             time_ms,
             "catalog",
             "ProductUpdated",
@@ -1609,12 +1668,12 @@ class Engine:
         return [p for p in self.world.products if p.active]
 
     def _reprice(self, time_ms: int) -> None:
-        product = self.rng.choice(self._active_products())
+        product = self.wrng.choice(self._active_products())
         if product.promotion_code or self._in_incident(
             "pricing_bug", time_ms, category=product.category
         ):
             return
-        price = round(product.base_price * self.rng.uniform(0.85, 1.15))
+        price = round(product.base_price * self.wrng.uniform(0.85, 1.15))
         price = max(99, price - price % 100 + 99)
         product.base_price = price  # a repricing moves the list price itself
         self._set_price(time_ms, product, price, "repricing", None)
@@ -1624,7 +1683,7 @@ class Engine:
         return product.base_price * (100 - percent) // 100
 
     def _start_promotion(self, time_ms: int) -> None:
-        rng = self.rng
+        rng = self.wrng
         subcategory = rng.choice(self._subcategory_names)
         if subcategory in self._promotions:
             return
@@ -1654,7 +1713,7 @@ class Engine:
                 self._set_price(time_ms, product, product.base_price, "promotion_end", code)
 
     def _recategorize(self, time_ms: int) -> None:
-        rng = self.rng
+        rng = self.wrng
         product = rng.choice(self._active_products())
         siblings = sorted(
             {
@@ -1671,7 +1730,7 @@ class Engine:
         product.subcategory = rng.choice(siblings)
         self.world.subcategories[product.subcategory].append(product.index)
         self._product_cum[product.subcategory] = None
-        self.emit(
+        self.emit_shared(
             time_ms,
             "catalog",
             "CategoryChanged",
@@ -1689,12 +1748,12 @@ class Engine:
         )
 
     def _withdraw_product(self, time_ms: int) -> None:
-        product = self.rng.choice(self._active_products())
+        product = self.wrng.choice(self._active_products())
         if product.promotion_code:
             return
         product.active = False
         self._product_cum[product.subcategory] = None
-        self.emit(
+        self.emit_shared(
             time_ms,
             "catalog",
             "ProductDeleted",
@@ -1703,18 +1762,18 @@ class Engine:
                 "product_id": product.product_id,
                 "reason": "seller_left"
                 if product.seller_id
-                else self.rng.choice(("discontinued", "supplier_recall")),
+                else self.wrng.choice(("discontinued", "supplier_recall")),
             },
             product.product_id,
         )
 
     def _launch_product(self, time_ms: int) -> None:
-        rng = self.rng
+        rng = self.wrng
         template = rng.choice(self._active_products())
         index = len(self.world.products)
         product = Product(
             index=index,
-            product_id=self.ids.uuid(),
+            product_id=self.wids.uuid(),
             sku=f"{template.department[:3].upper()}-{index:06d}",
             name=f"{template.brand} New {template.subcategory.rstrip('s')} {rng.randint(100, 999)}",
             brand=template.brand,
@@ -1735,7 +1794,7 @@ class Engine:
         self._product_cum[product.subcategory] = None
         created = self._emit_product_created(time_ms, product, product.product_id)
         self._add_product_stock(self._inventory, product)
-        for w in range(self.config.warehouses):
+        for w in self.own_warehouses:
             on_hand = self._inventory.on_hand[w][index]
             self._inventory.on_hand[w][index] = 0
             self._stock_event(
@@ -1747,9 +1806,7 @@ class Engine:
         customer = self.world.customers[rng.randrange(len(self.world.customers))]
         changed = ["street", "postal_code"]
         if rng.random() < 0.3:
-            customer.city = rng.choices(
-                range(len(self.world.cities)), weights=self.world.city_weights
-            )[0]
+            customer.city = self._city_pick.pick(rng)  # moves stay inside the region
             changed += ["city", "region"]
         if rng.random() < 0.2:
             customer.email = (
@@ -1796,15 +1853,25 @@ class Engine:
         )
 
     def _report_spend(self, time_ms: int, day: int) -> None:
-        rng = self.rng
+        """Daily ad-platform reports (world facts, so the same in every region): clicks follow
+        the campaign's expected share of the day's visits, plus bounces; they never equal site
+        sessions exactly, as with a real ad platform."""
+        rng = self.wrng
         spend_date = self._date(time_ms)
-        for campaign in self.world.campaigns:
-            if not campaign.start_day <= day < campaign.end_day:
-                continue
-            clicks = self._campaign_clicks.pop(campaign.campaign_id, 0)
-            clicks += self._poisson(clicks * 0.4)  # clicks that bounced before the page loaded
+        config = self.config
+        visits = (
+            config.customers
+            * config.visit_rate
+            * day_factor((EPOCH + timedelta(milliseconds=time_ms)).date())
+            / (1 - config.anonymous_share)
+        )
+        live = [c for c in self.world.campaigns if c.start_day <= day < c.end_day]
+        for campaign in live:
+            share = CHANNEL_WEIGHTS[CHANNELS.index(campaign.channel)] / sum(CHANNEL_WEIGHTS)
+            rivals = sum(1 for c in live if c.channel == campaign.channel)
+            clicks = self._poisson(visits * share * 0.85 / rivals * 1.4, rng)
             spend = int(campaign.daily_budget * rng.uniform(0.7, 1.1))
-            self.emit(
+            self.emit_shared(
                 time_ms,
                 "marketing",
                 "CampaignSpendReported",
@@ -1820,7 +1887,6 @@ class Engine:
                 },
                 campaign.campaign_id,
             )
-        self._campaign_clicks.clear()
 
     def incident_manifest(self) -> list[dict[str, Any]]:
         """The injected incidents, labelled, for scoring anomaly detection."""

@@ -1,8 +1,16 @@
-"""`simulate(config)`: a run object streaming serialized events, then its truth manifest."""
+"""`simulate(config)`: a run object streaming serialized events, then its truth manifest.
+
+Each fulfilment region is simulated by its own engine, in this process (`workers=1`) or in worker
+processes; their time-ordered streams are merged by (event time, region, emission order), so the
+output is the same bytes whatever the number of workers.
+"""
 
 from __future__ import annotations
 
+import heapq
 import logging
+import multiprocessing
+import multiprocessing.queues
 from collections import deque
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -11,10 +19,15 @@ import orjson
 
 from acme.simulator.config import SimulationConfig
 from acme.simulator.engine import Engine, holiday_names
+from acme.simulator.ids import DAY_MS, to_ms
 from acme.simulator.noise import Noise
 from acme.simulator.truth import TruthAccumulator
 
 log = logging.getLogger(__name__)
+
+# (event time ms, region, emission order, context, key, value): tuples sort by the first three.
+Item = tuple[int, int, int, str, bytes, bytes]
+_CHUNK = 20_000
 
 
 class SimulatedEvent(NamedTuple):
@@ -34,19 +47,70 @@ class SimulatedEvent(NamedTuple):
     event_time_ms: int
 
 
+def _region_items(config: SimulationConfig, region: int, truth: TruthAccumulator) -> Iterator[Item]:
+    """One region's serialized events in time order; its figures go into `truth` as they pass."""
+    engine = Engine(config, region)
+    dumps, add = orjson.dumps, truth.add
+    for batch in engine.days():
+        for event in engine.observed:
+            truth.observe(event)
+        engine.observed.clear()
+        for time_ms, order, context, key, envelope in batch:
+            add(envelope)
+            yield (time_ms, region, order, context, key.encode(), dumps(envelope))
+    if region == 0:
+        truth.incidents = engine.incident_manifest()
+
+
+def _region_worker(
+    config: SimulationConfig, region: int, queue: multiprocessing.queues.Queue[Any]
+) -> None:
+    """Worker process: stream one region's items in chunks, then its truth, then None."""
+    truth = TruthAccumulator()
+    truth.open_window(config.start.date().isoformat())
+    chunk: list[Item] = []
+    for item in _region_items(config, region, truth):
+        chunk.append(item)
+        if len(chunk) >= _CHUNK:
+            queue.put(chunk)
+            chunk = []
+    if chunk:
+        queue.put(chunk)
+    queue.put(truth)
+    queue.put(None)
+
+
+def _from_queue(
+    queue: multiprocessing.queues.Queue[Any], truths: list[TruthAccumulator]
+) -> Iterator[Item]:
+    while (message := queue.get()) is not None:
+        if isinstance(message, TruthAccumulator):
+            truths.append(message)
+        else:
+            yield from message
+
+
 class SimulationRun:
     """Iterate `.events` once; afterwards `.truth` holds the manifest of what was emitted."""
 
-    def __init__(self, config: SimulationConfig) -> None:
+    def __init__(self, config: SimulationConfig, workers: int = 1) -> None:
         self.config = config
-        self.engine = Engine(config)
+        self.workers = max(1, min(workers, config.regions))
         self._noise = Noise(config.seed, config.bad_share, config.duplicate_share)
         self._truth = TruthAccumulator()
         self._truth.open_window(config.start.date().isoformat())
         self._finished = False
         self._started = False
+        self._start_ms = to_ms(config.start)
         self.emitted = 0
-        self.current_day = -1
+        self.last_time_ms = 0
+
+    @property
+    def current_day(self) -> int:
+        """Day of the window being emitted (-1 while the history before it goes out)."""
+        if self.last_time_ms < self._start_ms:
+            return -1
+        return (self.last_time_ms - self._start_ms) // DAY_MS
 
     @property
     def events(self) -> Iterator[SimulatedEvent]:
@@ -55,31 +119,48 @@ class SimulationRun:
         self._started = True
         return self._stream()
 
+    def _region_streams(self) -> tuple[list[Iterator[Item]], list[TruthAccumulator], list[Any]]:
+        """One item stream per region: in-process generators, or worker processes (spawned, not
+        forked, so a caller's threads such as a Kafka producer's never leak into them)."""
+        regions = range(self.config.regions)
+        if self.workers == 1:
+            truths = [TruthAccumulator() for _ in regions]
+            for truth in truths:
+                truth.open_window(self.config.start.date().isoformat())
+            return [_region_items(self.config, r, truths[r]) for r in regions], truths, []
+        context = multiprocessing.get_context("spawn")
+        queues = [context.Queue(maxsize=4) for _ in regions]
+        processes = [
+            context.Process(target=_region_worker, args=(self.config, r, queues[r]), daemon=True)
+            for r in regions
+        ]
+        for process in processes:
+            process.start()
+        received: list[TruthAccumulator] = []
+        return [_from_queue(q, received) for q in queues], received, processes
+
     def _stream(self) -> Iterator[SimulatedEvent]:
-        noise, truth, dumps = self._noise, self._truth, orjson.dumps
+        noise, truth = self._noise, self._truth
+        noisy = bool(noise.bad_share or noise.duplicate_share)
+        # tuple.__new__ skips NamedTuple's Python-level constructor: this runs once per message.
+        new = tuple.__new__
         pending: deque[tuple[int, SimulatedEvent]] = deque()  # (deliver after n events, event)
-        for day, batch in enumerate(self.engine.days(), start=-1):
-            self.current_day = day
-            for emitted in batch:
-                truth.add(emitted.envelope)
-                message = SimulatedEvent(
-                    emitted.context,
-                    emitted.key.encode(),
-                    dumps(emitted.envelope),
-                    True,
-                    None,
-                    False,
-                    emitted.time_ms,
+        streams, region_truths, processes = self._region_streams()
+        try:
+            for time_ms, _, _, context, key, value in heapq.merge(*streams):
+                self.last_time_ms = time_ms
+                message: SimulatedEvent = new(
+                    SimulatedEvent, (context, key, value, True, None, False, time_ms)
                 )
                 yield message
                 self.emitted += 1
+                if not noisy:
+                    continue
                 if noise.bad_share and noise.wants_bad():
-                    kind, value = noise.corrupt(emitted.envelope)
+                    kind, broken = noise.corrupt(orjson.loads(value))
                     truth.bad_by_kind[kind] += 1
                     self.emitted += 1
-                    yield SimulatedEvent(
-                        emitted.context, message.key, value, False, kind, False, emitted.time_ms
-                    )
+                    yield SimulatedEvent(context, key, broken, False, kind, False, time_ms)
                 if noise.duplicate_share:
                     delay = noise.wants_duplicate()
                     if delay:
@@ -89,10 +170,17 @@ class SimulationRun:
                         truth.duplicates += 1
                         self.emitted += 1
                         yield _as_duplicate(original)
-        while pending:
-            truth.duplicates += 1
-            self.emitted += 1
-            yield _as_duplicate(pending.popleft()[1])
+            while pending:
+                truth.duplicates += 1
+                self.emitted += 1
+                yield _as_duplicate(pending.popleft()[1])
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join()
+        for region_truth in region_truths:
+            truth.merge(region_truth)
         self._finished = True
         log.info("simulation finished: %d messages", self.emitted)
 
@@ -113,6 +201,7 @@ class SimulationRun:
                 "customers": config.customers,
                 "products": config.products,
                 "warehouses": config.warehouses,
+                "regions": config.regions,
                 "visit_rate": config.visit_rate,
                 "anonymous_share": config.anonymous_share,
                 "bad_share": config.bad_share,
@@ -120,7 +209,6 @@ class SimulationRun:
             },
             "messages": self.emitted,
             **self._truth.manifest(),
-            "incidents": self.engine.incident_manifest(),
         }
 
 
@@ -130,6 +218,7 @@ def _as_duplicate(event: SimulatedEvent) -> SimulatedEvent:
     )
 
 
-def simulate(config: SimulationConfig) -> SimulationRun:
-    """Start a deterministic run; nothing is generated until `.events` is iterated."""
-    return SimulationRun(config)
+def simulate(config: SimulationConfig, workers: int = 1) -> SimulationRun:
+    """Start a deterministic run; nothing is generated until `.events` is iterated. `workers`
+    (up to `config.regions`) processes generate regions in parallel; the bytes are the same."""
+    return SimulationRun(config, workers)

@@ -4,7 +4,7 @@ separately). Every definition is written down in docs/decisions/truth-manifest.m
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -36,7 +36,7 @@ class TruthAccumulator:
         self._carts_created = 0
         self._carts_abandoned = 0
         self._carts_converted = 0
-        self._refunds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._refunds: dict[str, list[int]] = {}
         self._returns = 0
         self._returned_units = 0
         self._stockouts: set[tuple[str, str, str]] = set()
@@ -47,10 +47,41 @@ class TruthAccumulator:
         self._spend_by_channel: Counter[str] = Counter()
         self._registered_in_window = 0
         self._window_start = ""
+        self.incidents: list[dict[str, Any]] = []
 
     def open_window(self, first_date: str) -> None:
         """Events before this date are the world's history (catalog, stock, existing customers)."""
         self._window_start = first_date
+
+    def observe(self, event: dict[str, Any]) -> None:
+        """Learn from a world event another region emits (the catalog), without counting it."""
+        if event["event_type"] in ("ProductCreated", "CategoryChanged"):
+            self._product(event, event["payload"])
+
+    def merge(self, other: TruthAccumulator) -> None:
+        """Fold in another region's accumulator. Regions share no order, session, cart or stock
+        (each owns its warehouses and customers), so figures simply add up."""
+        self.events_by_type.update(other.events_by_type)
+        self._orders.update(other._orders)
+        self._cancelled.update(other._cancelled)
+        self._sessions_by_channel.update(other._sessions_by_channel)
+        self._carts_created += other._carts_created
+        self._carts_abandoned += other._carts_abandoned
+        self._carts_converted += other._carts_converted
+        for reason, (count, cents) in other._refunds.items():
+            totals = self._refunds.setdefault(reason, [0, 0])
+            totals[0] += count
+            totals[1] += cents
+        self._returns += other._returns
+        self._returned_units += other._returned_units
+        self._stockouts |= other._stockouts
+        self._payment_failures.update(other._payment_failures)
+        self._payments_completed += other._payments_completed
+        self._delivered += other._delivered
+        self._delivered_late += other._delivered_late
+        self._spend_by_channel.update(other._spend_by_channel)
+        self._registered_in_window += other._registered_in_window
+        self.incidents = self.incidents or other.incidents
 
     def add(self, event: dict[str, Any]) -> None:
         event_type = event["event_type"]
@@ -105,7 +136,7 @@ class TruthAccumulator:
         self._carts_converted += 1
 
     def _refund(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
-        totals = self._refunds[payload["reason"]]
+        totals = self._refunds.setdefault(payload["reason"], [0, 0])
         totals[0] += 1
         totals[1] += _cents(payload["amount"])
 
@@ -230,4 +261,5 @@ class TruthAccumulator:
             "shipments_delivered_late": self._delivered_late,
             "stockout_days": len(self._stockouts),
             "marketing_spend_by_channel": amounts(self._spend_by_channel),
+            "incidents": self.incidents,
         }

@@ -439,7 +439,6 @@ class Weighted(Generic[_T]):
         return self.items[min(index, self.last)]
 
 
-CITY = Weighted(range(len(CITIES)), [c[5] for c in CITIES])
 DEVICE = Weighted([d for d, _ in DEVICES], [w for _, w in DEVICES])
 PROVIDER = Weighted(PROVIDERS, PROVIDER_WEIGHTS)
 NOTIFY_CHANNEL = Weighted(("email", "sms", "push"), (70, 15, 15))
@@ -451,9 +450,12 @@ CHANNEL_FOR_FAVOURITE = tuple(
 )
 
 
-def new_customer(rng: random.Random, ids: Ids, index: int, world: World, day: int) -> Customer:
-    """One customer with PII and habits; `day` is the run day they join (negative: before)."""
-    city = CITY.pick(rng)
+def new_customer(
+    rng: random.Random, ids: Ids, index: int, cities: Weighted[int], day: int
+) -> Customer:
+    """One customer with PII and habits, living in one of `cities`; `day` is the run day they
+    join (negative: before the window)."""
+    city = cities.pick(rng)
     device = DEVICE.pick(rng)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     provider = PROVIDER.pick(rng)

@@ -29,6 +29,13 @@ def test_same_seed_gives_identical_messages_and_another_seed_does_not() -> None:
     assert _digest(other)[1] != first[1]
 
 
+def test_worker_processes_give_the_same_bytes_and_truth_as_one_process() -> None:
+    config = SimulationConfig(seed=21, days=3, customers=600, regions=2, bad_share=0.02)
+    single, parallel = simulate(config, workers=1), simulate(config, workers=2)
+    assert [m.value for m in single.events] == [m.value for m in parallel.events]
+    assert single.truth == parallel.truth
+
+
 def test_noise_never_changes_the_valid_events() -> None:
     clean = simulate(SimulationConfig(seed=11, days=3, customers=400))
     noisy = simulate(SMALL)

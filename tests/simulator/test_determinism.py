@@ -74,3 +74,19 @@ def test_bad_config_fails_fast_with_what_to_fix() -> None:
         SimulationConfig(days=0)
     with pytest.raises(ConfigError, match="bad_share"):
         SimulationConfig(bad_share=0.9)
+
+
+def test_live_pacing_releases_each_message_at_its_event_time() -> None:
+    import time
+
+    from acme.simulator import SimulatedEvent
+    from acme.simulator.sinks import paced
+
+    now_ms = int(time.time() * 1000)
+    due = [now_ms - 60_000, now_ms + 300, now_ms + 600]  # one from the past, two ahead
+    messages = [SimulatedEvent("orders", b"k", b"{}", True, None, False, t) for t in due]
+    released = []
+    for message in paced(iter(messages)):
+        released.append(time.time() * 1000)
+        assert released[-1] >= message.event_time_ms - 5
+    assert released[0] - now_ms < 200  # the past goes out at once

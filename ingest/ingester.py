@@ -11,6 +11,7 @@ table only. delta-rs would accept a lower version, so the skip is ours to do.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import zlib
@@ -99,6 +100,7 @@ class Ingester:
     ) -> None:
         lake = settings.lake_root
         self.shard = shard or Shard(0, 1)
+        self.lake_root = lake
         self.policy = policy
         self.metrics = metrics or IngestMetrics()
         self.raw = DeltaAppender(RAW_EVENTS.path(lake), RAW_EVENTS)
@@ -159,6 +161,7 @@ class Ingester:
                     if not records:
                         self.flush()
                     lag = self._guard_broker(self._check_lag)
+                    self._probe_lake()
                     if until_idle and not records and lag == 0:
                         log.info("caught up; exiting", extra={"summary": vars(self.summary)})
                         break
@@ -177,6 +180,18 @@ class Ingester:
             return None
         self.metrics.broker_answered(True)
         return result if isinstance(result, int) else None
+
+    def _probe_lake(self) -> None:
+        """Readiness when idle: can we still create a file in the lake? (Commits prove it too.)"""
+        probe = self.lake_root / f".ingest-probe-{os.getpid()}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            self.metrics.lake_written(False)
+            log.warning("lake not writable", extra={"error": repr(error)})
+        else:
+            self.metrics.lake_written(True)
 
     def _check_lag(self) -> int:
         lag = self.consumer.lag(self._next)

@@ -73,4 +73,4 @@ superset-up: superset-env ## Serve Superset on 127.0.0.1:8088, provisioned from 
 
 clean: ## Remove generated data (lake, local Kafka state); keeps environments and caches
 	-$(RUN) acme kafka down
-	rm -rf .local lake/raw lake/dead_letters lake/live lake/warehouse dbt_project/target
+	rm -rf .local lake/raw lake/dead_letters lake/live lake/warehouse lake/simulation dbt_project/target

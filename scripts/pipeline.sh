@@ -9,6 +9,14 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "Kafka topics"
 "${RUN[@]}" acme kafka topics
 
+step "Simulate 30 days of ACME events into Kafka (once; truth manifest in lake/simulation/)"
+if [[ ! -f lake/simulation/truth.json ]]; then
+  "${RUN[@]}" acme simulate --seed 42 --days 30 --start-date 2026-03-02 --customers 5000 \
+    --bad-share 0.01 --duplicate-share 0.005 --to kafka --out lake/simulation
+else
+  echo "lake/simulation/truth.json exists: events already produced" >&2
+fi
+
 step "Ingest: Kafka -> Delta raw events, dead letters, live metrics (until caught up)"
 "${RUN[@]}" acme ingest --until-idle
 

@@ -46,6 +46,7 @@ class TruthAccumulator:
         self._delivered_late = 0
         self._spend_by_channel: Counter[str] = Counter()
         self._registered_in_window = 0
+        self._registered_by_channel: Counter[str] = Counter()
         self._window_start = ""
         self.incidents: list[dict[str, Any]] = []
 
@@ -81,6 +82,7 @@ class TruthAccumulator:
         self._delivered_late += other._delivered_late
         self._spend_by_channel.update(other._spend_by_channel)
         self._registered_in_window += other._registered_in_window
+        self._registered_by_channel.update(other._registered_by_channel)
         self.incidents = self.incidents or other.incidents
 
     def add(self, event: dict[str, Any]) -> None:
@@ -164,9 +166,10 @@ class TruthAccumulator:
     def _spend(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
         self._spend_by_channel[payload["channel"]] += _cents(payload["spend"])
 
-    def _registered(self, event: dict[str, Any], _: dict[str, Any]) -> None:
+    def _registered(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
         if event["event_time"][:10] >= self._window_start:
             self._registered_in_window += 1
+            self._registered_by_channel[payload["signup_channel"]] += 1
 
     _handlers: ClassVar[
         dict[str, Callable[[TruthAccumulator, dict[str, Any], dict[str, Any]], None]]
@@ -243,6 +246,9 @@ class TruthAccumulator:
             "conversions_by_channel": dict(sorted(conversions_by_channel.items())),
             "sessions_by_channel": dict(sorted(self._sessions_by_channel.items())),
             "customers_registered_in_window": self._registered_in_window,
+            "customers_registered_in_window_by_channel": dict(
+                sorted(self._registered_by_channel.items())
+            ),
             "carts_created": self._carts_created,
             "carts_abandoned": self._carts_abandoned,
             "carts_converted": self._carts_converted,

@@ -50,6 +50,8 @@ def recount(out: Path) -> dict[str, Any]:
     by_type: Counter[str] = Counter()
     refunds = Decimal("0.00")
     refund_count = returns = abandoned = late = 0
+    window_start = json.loads((out / "truth.json").read_text())["window"]["start"][:10]
+    signups: Counter[str] = Counter()
     stockouts = set()
     for event in events:
         p = event.payload
@@ -76,6 +78,9 @@ def recount(out: Path) -> dict[str, Any]:
                 returns += 1
             case "CartAbandoned":
                 abandoned += 1
+            case "CustomerRegistered":
+                if event.event_time.date().isoformat() >= window_start:
+                    signups[p["signup_channel"]] += 1
             case "ShipmentDelivered":
                 late += event.event_time.date().isoformat() > p["promised_delivery_date"]
             case "StockLevelChanged" | "StockReserved" | "StockReleased" | "ReorderTriggered":
@@ -111,6 +116,7 @@ def recount(out: Path) -> dict[str, Any]:
         "stockout_days": len(stockouts),
         "shipments_delivered_late": late,
         "by_type": dict(sorted(by_type.items())),
+        "signups": dict(sorted(signups.items())),
         "duplicates": duplicates,
         "bad": bad,
     }
@@ -134,6 +140,7 @@ def test_truth_manifest_matches_an_independent_recount(output: Path) -> None:
     assert counted["stockout_days"] == truth["stockout_days"]
     assert counted["shipments_delivered_late"] == truth["shipments_delivered_late"]
     assert counted["by_type"] == truth["events"]["by_type"]
+    assert counted["signups"] == truth["customers_registered_in_window_by_channel"]
     assert counted["duplicates"] == truth["events"]["duplicate_deliveries"] > 0
     assert counted["bad"] == truth["events"]["bad"] > 0
 

@@ -123,7 +123,7 @@ class Ingester:
 
     def _refresh_assignment(self) -> None:
         known = [tp for tp in self.consumer.discover() if self.shard.owns(tp)]
-        new = [tp for tp in known if tp not in self._next and tp not in self._dead_floor]
+        new = [tp for tp in known if tp not in self._next]
         if not new:
             return
         raw = offsets.stored_positions(self.raw, transform.STREAM, new)
@@ -156,13 +156,14 @@ class Ingester:
                     self._route(record)
                 if self._is_due():
                     self.flush()
-                if not records or time.monotonic() >= next_lag_check:
+                idle = not records and until_idle
+                if idle or time.monotonic() >= next_lag_check:
                     next_lag_check = time.monotonic() + LAG_CHECK_S
-                    if not records:
-                        self.flush()
+                    if idle:
+                        self.flush()  # nothing more is coming now: commit before checking
                     lag = self._guard_broker(self._check_lag)
                     self._probe_lake()
-                    if until_idle and not records and lag == 0:
+                    if idle and lag == 0:
                         log.info("caught up; exiting", extra={"summary": vars(self.summary)})
                         break
             self.flush()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from acme.settings import Settings
 from acme.simulator import SimulationConfig, simulate
 from acme.simulator.sinks import write_jsonl
@@ -23,12 +25,17 @@ class SimulatedLake:
     jsonl_dir: Path
 
 
+# A salt no default shares, so tests can tell it was used and look for leaks of it.
+TEST_PII_SALT = "dbt-tests-salt-5f0c2a"
+
+
 def lake_settings(root: Path, build_name: str = "build.duckdb") -> Settings:
     """Settings whose lake, build and serving databases all live under `root`."""
     return Settings(
         lake_root=root / "lake",
         duckdb_build_path=root / "warehouse" / build_name,
         duckdb_serving_path=root / "warehouse" / "serving.duckdb",
+        pii_salt=SecretStr(TEST_PII_SALT),
     )
 
 

@@ -20,4 +20,7 @@ fi
 step "Ingest: Kafka -> Delta raw events, dead letters, live metrics (until caught up)"
 "${RUN[@]}" acme ingest --until-idle
 
+step "Warehouse: dbt build (staging, dimensions, facts, tests) then publish to the serving database"
+"${RUN[@]}" acme warehouse build
+
 step "Pipeline finished"

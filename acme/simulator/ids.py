@@ -32,11 +32,12 @@ class Ids:
 
 class Clock:
     """Formats simulated epoch milliseconds as ISO 8601 UTC text from precomputed pieces (the date
-    per day, "HH:MM:SS" per second of day): formatting is on every event's path."""
+    per day, "HH:MM:" per minute of day, ":SS" and ".mmmZ"): formatting is on every event's path."""
 
     __slots__ = ("_days",)
 
-    _SECONDS = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400))
+    _MINUTES = tuple(f"{m // 60:02d}:{m % 60:02d}:" for m in range(1440))
+    _SECONDS = tuple(f"{s:02d}" for s in range(60))
     _MILLIS = tuple(f".{m:03d}Z" for m in range(1000))
 
     def __init__(self) -> None:
@@ -48,7 +49,9 @@ class Clock:
         if prefix is None:
             prefix = (EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
             self._days[day] = prefix
-        return prefix + self._SECONDS[rest // 1000] + self._MILLIS[rest % 1000]
+        seconds, millis = divmod(rest, 1000)
+        minutes, second = divmod(seconds, 60)
+        return prefix + self._MINUTES[minutes] + self._SECONDS[second] + self._MILLIS[millis]
 
     def date(self, ms: int) -> str:
         return self.iso(ms)[:10]

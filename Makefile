@@ -57,8 +57,9 @@ test: setup superset-env lint ## Set everything up and run the whole suite (need
 bench: setup superset-env ## Run the benchmarks; results as JSON under bench/results/
 	$(RUN) python -m bench
 
-dev: kafka-up ## Start `dagster dev` with the whole asset graph
-	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+dev: kafka-up ## Start `dagster dev` with the whole asset graph (run history in ACME_DAGSTER_HOME)
+	DAGSTER_HOME="$$($(RUN) python -m orchestration.environment)" \
+		$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # Superset pins old pandas/numpy/SQLAlchemy: its own environment (docs/decisions/superset-environment.md).
 superset/.venv/.synced: superset/pyproject.toml superset/uv.lock | $(UV)

@@ -1,0 +1,93 @@
+"""The full Definitions load, and hold every asset, check, job, schedule and sensor we rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from acme.settings import Environment, Settings
+from orchestration.automation import WAREHOUSE_CONDITION
+from orchestration.definitions import PIPELINE_JOB, build_definitions
+from orchestration.environment import OrchestrationEnvironment, prepare_dagster_home
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory: pytest.TempPathFactory) -> dg.Definitions:
+    root = tmp_path_factory.mktemp("defs")
+    return build_definitions(
+        Settings(environment=Environment.CI, lake_root=root / "lake", dagster_home=root / "home")
+    )
+
+
+def test_the_module_entry_point_loads() -> None:
+    from orchestration.definitions import defs as module_defs
+
+    dg.Definitions.validate_loadable(module_defs)
+
+
+def test_every_layer_is_in_the_graph(defs: dg.Definitions) -> None:
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {
+        "raw",
+        "staging",
+        "intermediate",
+        "marts",
+        "serving",
+        "analytics",
+        "reports",
+        "maintenance",
+    } <= groups
+    raw = graph.get(dg.AssetKey(["raw", "events"]))
+    assert raw.is_observable
+    assert not raw.is_materializable
+
+
+def test_dbt_tests_are_checks_and_the_custom_suites_block(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    checks = graph.asset_check_keys
+    assert sum(1 for key in checks if key.asset_key.path[0] == "marts") > 20
+    for key in (
+        dg.AssetCheckKey(dg.AssetKey(["raw", "events"]), "raw_events_gx_suite"),
+        dg.AssetCheckKey(dg.AssetKey(["marts", "fct_orders"]), "fct_orders_gx_suite"),
+    ):
+        assert graph.get_check_spec(key).blocking
+
+
+def test_warehouse_models_carry_the_automation_condition(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.group_name in {"staging", "intermediate", "marts", "serving"}:
+            assert node.automation_condition == WAREHOUSE_CONDITION, key
+        if node.group_name == "marts":
+            assert node.freshness_policy is not None, key
+
+
+def test_jobs_schedules_and_sensors_are_registered(defs: dg.Definitions) -> None:
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    assert {PIPELINE_JOB, "observe_raw", "daily_analytics", "weekly_report"} <= jobs
+    assert {"daily_compaction", "weekly_maintenance"} <= jobs
+    schedules = {schedule.cron_schedule for schedule in defs.schedules or []}  # type: ignore[union-attr]
+    assert {"0 6 * * *", "0 7 * * 1", "0 2 * * *", "0 3 * * 0"} <= schedules
+    sensors = {sensor.name for sensor in defs.sensors or []}  # type: ignore[union-attr]
+    assert {
+        "new_raw_data",
+        "dead_letter_spike",
+        "alert_on_run_failure",
+        "alert_on_freshness_breach",
+        "freshness_checks_sensor",
+    } <= sensors
+
+
+def test_the_dagster_home_is_prepared_outside_git(tmp_path: Path) -> None:
+    environment = OrchestrationEnvironment(
+        Settings(environment=Environment.PROD, pii_salt="s3cret", dagster_home=tmp_path / "home")
+    )
+    home = prepare_dagster_home(environment)
+    assert home == tmp_path / "home"
+    assert "max_retries: 3" in (home / "dagster.yaml").read_text()
+    assert environment.default_sensor_status is dg.DefaultSensorStatus.RUNNING

@@ -16,18 +16,21 @@ from acme.contracts import InvalidEvent, validate
 from acme.simulator import SimulationConfig, simulate
 
 
-def _rate(messages: list[bytes], total: int) -> float:
-    """Validations per second over `total` calls, cycling through `messages`."""
+def _rate(messages: list[bytes], total: int) -> tuple[float, float]:
+    """Validations per wall-clock second and per CPU second of this process over `total` calls,
+    cycling through `messages`. The CPU-second rate is what one dedicated core does; the wall
+    rate also reflects whatever else the machine runs."""
     rounds, rest = divmod(total, len(messages))
     batches = [messages] * rounds + [messages[:rest]]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for batch in batches:
         for raw in batch:
             try:  # noqa: SIM105 - a context manager per call would distort the measurement
                 validate(raw)
             except InvalidEvent:
                 pass
-    return total / (time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return total / wall, total / cpu
 
 
 def run() -> dict[str, Any]:
@@ -44,13 +47,15 @@ def run() -> dict[str, Any]:
     for raw in valid:
         orjson.loads(raw)
     parse_rate = len(valid) / (time.perf_counter() - started)
-    valid_rate = _rate(valid, total)
-    bad_rate = _rate(bad, max(1, total // 5))
+    valid_rate, valid_cpu_rate = _rate(valid, total)
+    bad_rate, bad_cpu_rate = _rate(bad, max(1, total // 5))
     return {
-        "valid_events_per_second_per_core": round(valid_rate),
-        "invalid_events_per_second_per_core": round(bad_rate),
+        "valid_events_per_second": round(valid_rate),
+        "valid_events_per_cpu_second": round(valid_cpu_rate),
+        "invalid_events_per_second": round(bad_rate),
+        "invalid_events_per_cpu_second": round(bad_cpu_rate),
         "target_events_per_second_per_core": 200_000,
-        "meets_target": valid_rate >= 200_000,
+        "meets_target_per_cpu_second": valid_cpu_rate >= 200_000,
         "validations": total,
         "distinct_valid_messages": len(valid),
         "mean_valid_message_bytes": round(sum(map(len, valid)) / len(valid)),

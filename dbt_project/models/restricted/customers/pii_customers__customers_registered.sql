@@ -23,7 +23,8 @@ renamed as (
         street,
         postal_code,
         ip_address,
-        occurred_at
+        occurred_at,
+        ingested_at
     from parsed
 )
 

@@ -20,7 +20,8 @@ renamed as (
         phone,
         street,
         postal_code,
-        occurred_at
+        occurred_at,
+        ingested_at
     from parsed
 )
 

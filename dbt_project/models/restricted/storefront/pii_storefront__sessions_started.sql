@@ -17,7 +17,8 @@ renamed as (
         event_id,
         session_id,
         ip_address,
-        occurred_at
+        occurred_at,
+        ingested_at
     from parsed
 )
 

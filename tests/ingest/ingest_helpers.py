@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
+from click.testing import CliRunner, Result
 from deltalake import DeltaTable
 from kafka import KafkaProducer
 
+from acme.cli import main
 from acme.kafka.client import client_options
 from acme.kafka.topics import ensure_topics, topic_for
-from acme.settings import Settings
+from acme.settings import Settings, get_settings
 from ingest.ingester import FlushPolicy, Ingester, IngestSummary
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS, TableSpec
 
@@ -102,3 +104,13 @@ def raw_count(settings: Settings) -> int:
     if not DeltaTable.is_deltatable(str(path)):
         return 0
     return int(DeltaTable(str(path)).to_pyarrow_dataset().count_rows())
+
+
+def invoke(settings: Settings, *args: str) -> Result:
+    """Run an `acme` command in-process against `settings` (the CLI caches settings per process,
+    so the cache is cleared first)."""
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(main, list(args), env=ingest_env(settings))
+    finally:
+        get_settings.cache_clear()

@@ -10,7 +10,7 @@ import ingest_factories as f
 import orjson
 import pyarrow.parquet as pq
 from click.testing import CliRunner
-from ingest_helpers import dead_letters, ingest_env, raw
+from ingest_helpers import dead_letters, invoke, raw
 
 from acme.cli import main
 from acme.settings import Settings
@@ -53,10 +53,7 @@ def test_jsonl_and_parquet_replays_of_the_raw_store_load_once_via_the_cli(
     ]
     jsonl = tmp_path / "events.jsonl"
     jsonl.write_bytes(b"\n".join([*events, b"{broken"]) + b"\n")
-    env = ingest_env(settings)
-    runner = CliRunner()
-
-    result = runner.invoke(main, ["backfill", str(jsonl)], env=env)
+    result = invoke(settings, "backfill", str(jsonl))
     assert result.exit_code == 0, result.output
     assert raw(settings).num_rows == 5
     assert Counter(dead_letters(settings)["reason"].to_pylist()) == {"not_json": 1}
@@ -68,7 +65,7 @@ def test_jsonl_and_parquet_replays_of_the_raw_store_load_once_via_the_cli(
         export,
     )
     for _ in range(2):
-        result = runner.invoke(main, ["backfill", str(export)], env=env)
+        result = invoke(settings, "backfill", str(export))
         assert result.exit_code == 0, result.output
     table = raw(settings)
     assert table.num_rows == 10

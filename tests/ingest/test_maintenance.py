@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner
 from deltalake import DeltaTable
 from ingest_factories import BASE_TIME, page_viewed
-from ingest_helpers import ingest_env
+from ingest_helpers import invoke
 
-from acme.cli import main
 from acme.contracts import validate
 from acme.settings import Settings
 from ingest import maintenance, offsets
@@ -88,12 +86,9 @@ def test_retention_drops_old_dead_letters_only(lake_root: Path) -> None:
 def test_lake_commands_run_on_the_configured_lake(lake_root: Path) -> None:
     settings = Settings(lake_root=lake_root, _env_file=None)  # type: ignore[call-arg]
     _append_small_batches(settings.lake_root, 3)
-    env = ingest_env(settings)
-    result = CliRunner().invoke(main, ["lake", "compact", "--table", "raw"], env=env)
+    result = invoke(settings, "lake", "compact", "--table", "raw")
     assert result.exit_code == 0, result.output
     assert "'numFilesRemoved': 3" in result.output
-    result = CliRunner().invoke(
-        main, ["lake", "vacuum", "--table", "raw", "--retention-hours", "0"], env=env
-    )
+    result = invoke(settings, "lake", "vacuum", "--table", "raw", "--retention-hours", "0")
     assert result.exit_code == 0, result.output
     assert "raw: deleted 3 files" in result.output

@@ -1,5 +1,5 @@
--- One row per product: its latest catalog version with units sold to date. Input of the
--- products snapshot (type-2 history across builds).
+-- One row per product whose creation is known: its latest catalog version with units sold to
+-- date. Input of the products snapshot (type-2 history across builds).
 with
 
 versions as (
@@ -36,7 +36,9 @@ final as (
         coalesce(units_sold.total_units_sold, 0) as total_units_sold
     from versions
     left join units_sold on versions.product_id = units_sold.product_id
-    where versions.is_current
+    -- a product enters the dimension once its creation is known: updates that arrive before a
+    -- late ProductCreated would otherwise snapshot a version without price or cost
+    where versions.is_current and versions.sku is not null
 )
 
 select * from final

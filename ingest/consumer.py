@@ -15,9 +15,11 @@ from kafka import TopicPartition as KafkaTopicPartition
 
 from acme.kafka.client import client_options
 from acme.settings import Settings
-from ingest.offsets import TopicPartition
 
 log = logging.getLogger(__name__)
+
+TopicPartition = tuple[str, int]
+"""(topic, partition) as plain values, the form the rest of the ingester uses."""
 
 
 class SourceRecord(Protocol):

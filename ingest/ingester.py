@@ -24,11 +24,10 @@ from acme.contracts import InvalidEvent, validate
 from acme.kafka.topics import project_topics
 from acme.settings import Settings
 from ingest import dead_letters, live_metrics, offsets, transform
-from ingest.consumer import EventConsumer, SourceRecord
+from ingest.consumer import EventConsumer, SourceRecord, TopicPartition
 from ingest.dead_letters import DeadLetterRows
 from ingest.live_metrics import LiveAggregator
 from ingest.metrics import IngestMetrics
-from ingest.offsets import TopicPartition
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.transform import RawRows
 from ingest.writer import DeltaAppender

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ingest.consumer import TopicPartition
 from ingest.writer import DeltaAppender
-
-TopicPartition = tuple[str, int]
-"""(topic, partition): plain values, so this module needs no Kafka client."""
 
 
 def app_id(stream: str, topic: str, partition: int) -> str:

@@ -43,7 +43,8 @@ def _stream(n: int, seed: int) -> list[tuple[str, bytes, bytes]]:
     at = f.BASE_TIME
     while len(messages) < n:
         session, order = str(uuid.uuid4()), str(uuid.uuid4())
-        at += f.minutes(0) + (f.minutes(1) if rng.random() < 0.05 else f.minutes(0))
+        if rng.random() < 0.05:  # time moves on now and then: events span several minutes
+            at += f.minutes(1)
         total = f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}"
         batch = [
             (

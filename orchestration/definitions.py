@@ -97,6 +97,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 default_status=environment.default_sensor_status,
             ),
         ],
+        # One process per run: a step subprocess re-imports dbt, GX and the definitions (10+ s each
+        # on 2 cores) to do seconds of work, and dbt parallelizes inside its own process anyway.
+        executor=dg.in_process_executor,
         resources={
             "lakehouse": LakehouseResource.from_settings(settings),
             "alerts": AlertsResource.from_settings(settings),

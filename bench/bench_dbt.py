@@ -16,11 +16,13 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import orjson
 import psutil
 from pydantic import SecretStr
 
@@ -66,24 +68,32 @@ def _measured(action: Callable[[], T]) -> tuple[T, float, int]:
     return result, time.perf_counter() - started, peak
 
 
+def _minute(line: bytes) -> str:
+    event_time: str = orjson.loads(line)["event_time"]
+    return event_time[:16]
+
+
 def _split_latest(jsonl_dir: Path, held_out: int, out_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Hold out the latest `held_out` messages (the tail of every context file, proportionally)."""
+    """Hold out the latest ~`held_out` messages by event time (whole minutes), so the bulk is a
+    causally complete world and the held-out part is what arrives next."""
     files = sorted(jsonl_dir.glob("*.jsonl"))
-    totals = {path: sum(1 for _ in path.open("rb")) for path in files}
-    share = held_out / sum(totals.values())
+    per_minute: Counter[str] = Counter()
+    for path in files:
+        with path.open("rb") as source:
+            per_minute.update(_minute(line) for line in source)
+    cutoff, later = max(per_minute), 0
+    for minute in sorted(per_minute, reverse=True):
+        cutoff, later = minute, later + per_minute[minute]
+        if later >= held_out:
+            break
     out_dir.mkdir(parents=True, exist_ok=True)
     bulk, new = [], []
     for path in files:
-        keep = totals[path] - round(totals[path] * share)
-        with (
-            path.open("rb") as source,
-            (out_dir / f"{path.stem}.bulk.jsonl").open("wb") as first,
-            (out_dir / f"{path.stem}.new.jsonl").open("wb") as later,
-        ):
-            for index, line in enumerate(source):
-                (first if index < keep else later).write(line)
         bulk.append(out_dir / f"{path.stem}.bulk.jsonl")
         new.append(out_dir / f"{path.stem}.new.jsonl")
+        with path.open("rb") as source, bulk[-1].open("wb") as first, new[-1].open("wb") as last:
+            for line in source:
+                (last if _minute(line) >= cutoff else first).write(line)
     return bulk, new
 
 

@@ -1,4 +1,5 @@
--- One row per city (city, region, country) seen in customer addresses, sessions or deliveries.
+-- One row per city (city, region, country) seen in customer addresses or sessions, at the median
+-- of its observed coordinates (an order statistic, so rebuilds give the same bytes).
 with
 
 registrations as (
@@ -45,8 +46,8 @@ final as (
         region,
         country,
         md5(country || '|' || region || '|' || city) as geography_id,
-        avg(latitude) as latitude,
-        avg(longitude) as longitude
+        median(latitude) as latitude,
+        median(longitude) as longitude
     from places
     group by city, region, country
 )

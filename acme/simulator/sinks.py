@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -121,21 +121,22 @@ def write_parquet(
     groups of `rows`, plus `truth.json`. Returns the number of messages written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     total = 0
-    columns: list[list[Any]] = [[] for _ in PARQUET_SCHEMA]
+    group: list[SimulatedEvent] = []
     with pq.ParquetWriter(out_dir / PARQUET_FILE, PARQUET_SCHEMA, compression="zstd") as writer:
 
         def flush() -> None:
+            # zip(*rows) transposes in C: far cheaper than appending to 7 lists per message.
+            columns = [list(column) for column in zip(*group, strict=True)]
             writer.write_table(pa.table(columns, schema=PARQUET_SCHEMA))
-            for column in columns:
-                column.clear()
+            group.clear()
 
         for event in _with_progress(run, run.events, progress):
-            for column, value in zip(columns, event, strict=False):
-                column.append(value)
-            total += 1
-            if total % rows == 0:
+            group.append(event)
+            if len(group) >= rows:
+                total += len(group)
                 flush()
-        if columns[0]:
+        if group:
+            total += len(group)
             flush()
     write_truth(run, out_dir)
     return total

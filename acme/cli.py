@@ -16,6 +16,7 @@ from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.settings import ConfigError, Settings, get_settings
 from acme.simulator.cli import simulate_command
 from acme.warehouse.cli import warehouse
+from ingest.cli import backfill_command, ingest_command, lake_group
 
 
 def load_settings() -> Settings:
@@ -90,6 +91,9 @@ def kafka_topics() -> None:
         click.echo(f"{name}\t{partitions} partitions")
 
 
+main.add_command(ingest_command)
+main.add_command(backfill_command)
+main.add_command(lake_group)
 main.add_command(warehouse)
 main.add_command(simulate_command)
 main.add_command(contracts)

@@ -57,12 +57,14 @@ def weekly_summary(daily: pd.DataFrame, week_end: pd.Timestamp) -> pd.DataFrame:
         (daily["day"] > week_end - pd.Timedelta(days=14))
         & (daily["day"] <= week_end - pd.Timedelta(days=7))
     ]
-    current = this_week.groupby("currency")[["orders", "revenue"]].sum()
-    previous = last_week.groupby("currency")[["orders", "revenue"]].sum()
+    # Cents are exact in the mart; float sums are rounded back to them.
+    current = this_week.groupby("currency")[["orders", "revenue"]].sum().round(2)
+    previous = last_week.groupby("currency")[["orders", "revenue"]].sum().round(2)
     summary = current.join(previous, rsuffix="_previous_week", how="left").fillna(0)
     summary["revenue_change"] = (summary["revenue"] - summary["revenue_previous_week"]) / summary[
         "revenue_previous_week"
     ].where(summary["revenue_previous_week"] != 0)
+    summary["revenue_change"] = summary["revenue_change"].round(4)
     return summary.reset_index()
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import raw_event_rows
 from deltalake import DeltaTable
@@ -20,7 +23,7 @@ from acme.settings import Environment, Settings
 from acme.simulator import SimulationConfig, simulate
 from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
-from ingest.tables import RAW_EVENTS
+from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.writer import DeltaAppender
 from orchestration.definitions import PIPELINE_JOB, build_definitions
 
@@ -35,6 +38,7 @@ ANOMALIES = dg.AssetKey(["analytics", "daily_anomalies"])
 DAILY_REPORT = dg.AssetKey(["reports", "daily_sales_report"])
 RAW_SUITE = dg.AssetCheckKey(dg.AssetKey(["raw", "events"]), "raw_events_gx_suite")
 ORDERS_SUITE = dg.AssetCheckKey(FCT_ORDERS, "fct_orders_gx_suite")
+RECONCILE = dg.AssetCheckKey(FCT_ORDERS, "live_metrics_reconcile_with_fct_orders")
 
 
 def settings_for(root: Path) -> Settings:
@@ -214,3 +218,70 @@ def test_automation_rebuilds_the_warehouse_after_a_new_raw_batch(
     assert dg.AssetKey(["staging", "stg_orders__orders_placed"]) in requested
     assert not requested & {FORECASTS, ANOMALIES, DAILY_REPORT}
     assert not any(key.path[0] == "maintenance" for key in requested)
+
+
+def write_live_minutes(settings: Settings, lose_every: int | None) -> None:
+    """Live per-minute metrics as the streaming path would count them from the same orders;
+    with `lose_every=n`, every n-th minute is missing (a flapping live path)."""
+    with duckdb.connect(str(settings.duckdb_build_path), read_only=True) as build:
+        minutes = build.execute(
+            "select date_trunc('minute', ordered_at) as minute, currency, "
+            "count(*) as orders_placed, sum(order_total)::decimal(18, 2) as revenue_amount "
+            "from marts.fct_orders group by all order by minute"
+        ).arrow()
+    if lose_every is not None:
+        kept = [index % lose_every != 0 for index in range(minutes.num_rows)]
+        minutes = minutes.filter(pa.array(kept))
+    now = pa.scalar(datetime.now(UTC), type=LIVE_MINUTE_METRICS.schema.field("flushed_at").type)
+    table = pa.table(
+        {
+            "minute": minutes["minute"].cast(LIVE_MINUTE_METRICS.schema.field("minute").type),
+            "region": pa.nulls(minutes.num_rows, pa.string()),
+            "channel": pa.nulls(minutes.num_rows, pa.string()),
+            "payment_provider": pa.nulls(minutes.num_rows, pa.string()),
+            "currency": minutes["currency"],
+            "session_id": pa.nulls(minutes.num_rows, pa.string()),
+            "orders_placed": minutes["orders_placed"],
+            "revenue_amount": minutes["revenue_amount"],
+            "payment_successes": pa.array([0] * minutes.num_rows, pa.int64()),
+            "payment_failures": pa.array([0] * minutes.num_rows, pa.int64()),
+            "flushed_at": pa.array([now] * minutes.num_rows),
+        },
+        schema=LIVE_MINUTE_METRICS.schema,
+    )
+    DeltaAppender(LIVE_MINUTE_METRICS.path(settings.lake_root), LIVE_MINUTE_METRICS).append(
+        table, {}
+    )
+
+
+@pytest.mark.parametrize(("lose_every", "agrees"), [(None, True), (10, False)])
+def test_live_metrics_reconcile_with_the_marts_and_a_gap_is_caught(
+    built: Built, tmp_path: Path, lose_every: int | None, agrees: bool
+) -> None:
+    settings, defs = copy_of(built, tmp_path)
+    write_live_minutes(settings, lose_every)
+    check = dg.define_asset_job("reconcile", selection=dg.AssetSelection.checks(RECONCILE))
+    job = dg.Definitions.merge(defs, dg.Definitions(jobs=[check])).resolve_job_def(check.name)
+
+    with dg.instance_for_test() as instance:
+        [evaluation] = job.execute_in_process(instance=instance).get_asset_check_evaluations()
+
+    assert evaluation.passed is agrees
+    assert evaluation.severity is dg.AssetCheckSeverity.WARN
+    assert evaluation.metadata["days_reconciled"].value >= 1
+
+
+def test_the_weekly_report_matches_the_mart_to_the_cent(built: Built) -> None:
+    settings = built.settings
+    report = pd.read_csv(settings.lake_root / "reports" / "weekly_sales" / "latest.csv")
+    with duckdb.connect(str(settings.duckdb_build_path), read_only=True) as build:
+        expected = build.execute(
+            "select currency, count(*) as orders, sum(order_total) as revenue "
+            "from marts.fct_orders where not is_cancelled and ordered_date > "
+            "(select max(ordered_date) from marts.fct_orders) - 7 group by all order by all"
+        ).fetchall()
+    actual = [
+        (row.currency, int(row.orders), Decimal(str(row.revenue)))
+        for row in report.sort_values("currency").itertuples()
+    ]
+    assert actual == [(currency, orders, revenue) for currency, orders, revenue in expected]

@@ -85,18 +85,23 @@ def build(
     full_refresh: bool = False,
     select: str | None = None,
     with_tests: bool = True,
+    unit_tests: bool = False,
     target_path: Path | None = None,
     capture: bool = False,
 ) -> str:
-    """`dbt build` (seeds, snapshots, models and their tests) into `settings.duckdb_build_path`.
+    """`dbt build` (seeds, snapshots, models and their data tests) into the build database.
 
-    `with_tests=False` skips data and unit tests, for loading a lake known to be incomplete.
+    Unit tests check logic, not data, so production builds skip them and the test suite
+    (`unit_tests=True`) runs them. `with_tests=False` skips data tests too, for loading a lake
+    known to be incomplete.
     """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     if not with_tests:
-        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "test"]
+    if not with_tests or not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
     return run_dbt(args, settings, target_path=target_path, capture=capture)

@@ -23,6 +23,9 @@ def built_lake(tmp_path_factory: pytest.TempPathFactory) -> SimulatedLake:
     tests, snapshots) in its build database."""
     lake = simulated_lake(RECONCILIATION_RUN, tmp_path_factory.mktemp("dbt-lake"))
     build(
-        lake.settings, target_path=Path(lake.settings.lake_root).parent / "dbt-target", capture=True
+        lake.settings,
+        unit_tests=True,
+        target_path=Path(lake.settings.lake_root).parent / "dbt-target",
+        capture=True,
     )
     return lake

@@ -19,14 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final, Protocol
+from urllib.parse import unquote
 
 import orjson
 import pyarrow as pa
 import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
-from ingest.tables import LIVE_MINUTE_METRICS_SCHEMA
+from ingest.tables import LIVE_MINUTE_METRICS_SCHEMA, RAW_EVENTS_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,14 @@ class LiveAggregator:
         return pa.Table.from_pydict(columns, schema=LIVE_MINUTE_METRICS_SCHEMA)
 
 
+_SEED_SCHEMA: Final = pa.schema(
+    [
+        RAW_EVENTS_SCHEMA.field(name)
+        for name in ("event_id", "event_type", "event_time", "payload", "ingested_at")
+    ]
+)
+
+
 @dataclass(frozen=True)
 class _StoredEvent:
     """A raw-table row in the shape `LiveAggregator.observe` reads."""
@@ -196,15 +206,25 @@ class _StoredEvent:
 
 def recent_events(raw: DeltaTable, horizon: timedelta) -> list[_StoredEvent]:
     """Raw events of the live-relevant types ingested within `horizon`, oldest first, to seed
-    the aggregator's window and lookups after a restart."""
+    the aggregator's window and lookups after a restart. Files are chosen by the Delta log's
+    `ingested_at` statistics, so a restart reads the last hour's files, not the whole table."""
     cutoff = datetime.now(UTC) - horizon
-    dataset = raw.to_pyarrow_dataset()
+    actions = pa.table(raw.get_add_actions(flatten=True))
+    newest = actions.column("max.ingested_at").to_pylist() if actions.num_rows else []
+    recent = [
+        str(Path(raw.table_uri.removeprefix("file://")) / unquote(path))
+        for path, stamp in zip(actions.column("path").to_pylist(), newest, strict=True)
+        if stamp is None or stamp >= cutoff
+    ]
     wanted = pa.array(sorted(COUNTED_TYPES | CONTEXT_TYPES))
-    table = dataset.to_table(
-        columns=["event_id", "event_type", "event_time", "payload", "ingested_at"],
-        filter=(pads.field("ingested_at") >= pa.scalar(cutoff, pa.timestamp("us", tz="UTC")))
-        & pads.field("event_type").isin(wanted),
-    ).sort_by("ingested_at")
+    table = (
+        pads.dataset(recent, schema=_SEED_SCHEMA, format="parquet")
+        .to_table(
+            filter=(pads.field("ingested_at") >= pa.scalar(cutoff, pa.timestamp("us", tz="UTC")))
+            & pads.field("event_type").isin(wanted),
+        )
+        .sort_by("ingested_at")
+    )
     events = [
         _StoredEvent(row["event_id"], row["event_type"], row["event_time"], row["payload"].encode())
         for row in table.to_pylist()

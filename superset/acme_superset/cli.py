@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
 import click
+import requests
 
 from acme_superset.bundles import load_bundles
 from acme_superset.client import SupersetAPIError, SupersetClient
@@ -58,6 +61,11 @@ def main() -> None:
 @main.command()
 def bootstrap() -> None:
     """Migrate the metadata database, sync Superset's roles and create the admin (idempotent)."""
+    run_bootstrap()
+
+
+def run_bootstrap() -> None:
+    """`superset db upgrade`, `superset init` and the admin user, with progress on stderr."""
     click.echo("Migrating the Superset metadata database...", err=True)
     _superset("db", "upgrade")
     click.echo("Syncing Superset's built-in roles and permissions...", err=True)
@@ -85,7 +93,7 @@ def bootstrap() -> None:
 def serve(port: int, workers: int) -> None:
     """Serve Superset with gunicorn on 127.0.0.1 until stopped."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    os.execve(
+    os.execve(  # gunicorn replaces this process, so signals reach it directly
         str(gunicorn),
         [
             str(gunicorn),
@@ -99,6 +107,11 @@ def serve(port: int, workers: int) -> None:
             "8",
             "--timeout",
             "120",
+            # Stopping must not wait for idle browser keep-alive connections.
+            "--graceful-timeout",
+            "5",
+            # gunicorn 27 opens a control socket in $HOME by default, shared by every instance.
+            "--no-control-socket",
             "--limit-request-line",
             "0",
             "--limit-request-field_size",
@@ -110,16 +123,66 @@ def serve(port: int, workers: int) -> None:
 
 
 @main.command()
+@click.option("--port", default=8088, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def up(port: int, workers: int) -> None:
+    """Bootstrap, serve and provision; print `ready <url>` once usable; stop with the server.
+
+    One command for `make superset-up`, the test fixture and the benchmark, so all three start
+    Superset the same way. SIGTERM or Ctrl-C stops gunicorn too.
+    """
+    run_bootstrap()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "acme_superset.cli", "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=_superset_env(),
+    )  # fmt: skip
+
+    def stop(*_: object) -> None:
+        # SIGINT is gunicorn's quick shutdown; the wait below returns once it has exited.
+        server.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        deadline = time.monotonic() + 300
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException(f"Superset did not come up on {url}; see the log above")
+            time.sleep(0.5)
+        click.echo(json.dumps(run_provision(url, BUNDLES), sort_keys=True))
+    except BaseException:
+        server.kill()  # never leave a half-provisioned server behind
+        server.wait()
+        raise
+    click.echo(f"ready {url}", nl=True)
+    sys.stdout.flush()
+    server.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=2).text == "OK"
+    except requests.RequestException:  # not listening yet, or the worker still booting
+        return False
+
+
+@main.command()
 @click.option("--url", default="http://127.0.0.1:8088", show_default=True)
 @click.option(
     "--bundles", "folder", default=BUNDLES, type=click.Path(path_type=Path), show_default=True
 )
 def provision(url: str, folder: Path) -> None:
     """Apply the YAML bundles; print what was created, updated or left unchanged (JSON)."""
+    click.echo(json.dumps(run_provision(url, folder), sort_keys=True))
+
+
+def run_provision(url: str, folder: Path) -> dict[str, int]:
+    """Apply the bundles in `folder` to the server at `url` as the admin; the change counts."""
     state = load_bundles(folder, Placeholders())
     client = SupersetClient(url, ADMIN_USERNAME, _admin_password())
-    changes = Provisioner(client, state).apply()
-    click.echo(json.dumps({"created": 0, "updated": 0, "unchanged": 0, **changes}, sort_keys=True))
+    return {"created": 0, "updated": 0, "unchanged": 0, **Provisioner(client, state).apply()}
 
 
 @main.command()
@@ -151,3 +214,7 @@ def report(url: str, slug: str, recipients: str, username: str, reports_dir: Pat
     except (ReportError, SupersetAPIError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps(asdict(delivery)))
+
+
+if __name__ == "__main__":
+    main()

@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
-USERS = ("admin", "analyst", "viewer", "manager_north", "svc_api")
+USERS = ("admin", "analyst", "viewer", "manager_ca", "svc_api")
 
 
 def free_port() -> int:
@@ -59,11 +59,13 @@ class SupersetServer:
     log_path: Path
     passwords: dict[str, str] = field(default_factory=dict)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run `acme-superset ARGS` in Superset's environment against this server."""
         result = subprocess.run(
             [str(SUPERSET_BIN / "acme-superset"), *args],
-            env=self.env,
+            env=env or self.env,
             capture_output=True,
             text=True,
             check=False,
@@ -110,20 +112,37 @@ def api_session(server: SupersetServer, username: str) -> ApiSession:
     return ApiSession(server.url, username, server.passwords[username])
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
+def start_superset(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`acme-superset up` (bootstrap, serve, provision) in its own process group; returns once it
+    printed `ready`, or fails with the end of its log."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(SUPERSET_BIN / "acme-superset"), "up", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 600
+    while b"\nready http" not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_superset(process)
             raise RuntimeError(
-                f"Superset exited early; see {log_path}:\n{log_path.read_text()[-3000:]}"
+                f"Superset did not come up; {log_path}:\n{log_path.read_text()[-3000:]}"
             )
-        try:
-            if requests.get(f"{url}/health", timeout=2).text == "OK":
-                return
-        except requests.RequestException:  # not listening yet, or a worker still booting
-            pass
         time.sleep(0.5)
-    raise RuntimeError(f"Superset did not answer on {url} within 180 s; see {log_path}")
+    return process
+
+
+def stop_superset(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server's whole process group (the `up` command and gunicorn)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # `up` stops gunicorn, then exits
+    try:
+        process.wait(timeout=45)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -156,26 +175,11 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
         log_path=home / "superset.log",
         passwords=passwords,
     )
-    server.cli("bootstrap")
-    with server.log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(SUPERSET_BIN / "acme-superset"), "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_superset(env, port, server.log_path)
     try:
-        _wait_until_healthy(server.url, process, server.log_path)
-        server.cli("provision", "--url", server.url)
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_superset(process)
 
 
 @pytest.fixture(scope="session")

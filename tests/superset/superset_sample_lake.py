@@ -17,29 +17,39 @@ from deltalake import write_deltalake
 
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS
 
-REGIONS = ("north", "south", "east", "west")
+REGIONS = ("CA", "NY", "TX", "IL")
 CHANNELS = ("web", "mobile", "marketplace")
 PROVIDERS = ("card", "paypal", "klarna")
-STATUSES = ("placed", "confirmed", "paid", "shipped", "delivered", "cancelled")
+STATUSES = ("placed", "confirmed", "paid", "shipped", "delivered", "returned", "cancelled")
 CATEGORIES = {"electronics": ("phones", "laptops"), "home": ("kitchen", "garden")}
 SEGMENTS = ("new", "regular", "vip")
 
 
 def build_serving_db(path: Path, seed: int = 7) -> None:
-    """Write the marts (and a restricted PII table readers must not reach) into `path`."""
+    """Write the marts the dashboards read (the columns of dbt_project/models/marts) and a
+    restricted PII table readers must never reach, into `path`."""
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     products = [
-        (f"P{i:03d}", f"Product {i}", category, subcategories[i % 2], f"brand-{i % 3}")
+        (
+            f"P{i:03d}",
+            f"Product {i}",
+            f"brand-{i % 3}",
+            "general",
+            category,
+            subcategories[i % 2],
+            True,
+        )
         for i, (category, subcategories) in enumerate(list(CATEGORIES.items()) * 5)
     ]
-    customers = [(f"C{i:04d}", SEGMENTS[i % 3], REGIONS[i % 4], "DE") for i in range(60)]
+    customers = [(f"C{i:04d}", SEGMENTS[i % 3], REGIONS[i % 4], "US", True) for i in range(60)]
     orders, lines, payments = [], [], []
     for n in range(400):
         customer = customers[rng.randrange(len(customers))]
-        placed_at = now - timedelta(minutes=rng.randrange(60 * 24 * 90))
+        ordered_at = now - timedelta(minutes=rng.randrange(60 * 24 * 90))
         order_id = f"O{n:05d}"
+        channel = CHANNELS[n % 3]
         total = Decimal("0.00")
         for line_number in range(1, rng.randint(1, 3) + 1):
             product = products[rng.randrange(len(products))]
@@ -50,52 +60,26 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
             cost = (unit_price * Decimal("0.6")).quantize(Decimal("0.01")) * quantity
             total += line_total
             lines.append(
-                (
-                    order_id,
-                    line_number,
-                    product[0],
-                    customer[0],
-                    placed_at.date(),
-                    placed_at,
-                    customer[2],
-                    CHANNELS[n % 3],
-                    quantity,
-                    unit_price,
-                    discount,
-                    line_total,
-                    cost,
-                    line_total - cost,
-                    "EUR",
-                )
-            )
+                (f"{order_id}-{line_number}", order_id, line_number, customer[0], product[0],
+                 channel, product[3], product[4], product[5], ordered_at, ordered_at.date(),
+                 quantity, unit_price, discount, line_total, cost, line_total - cost, "USD")
+            )  # fmt: skip
         status = STATUSES[rng.randrange(len(STATUSES))]
         orders.append(
-            (
-                order_id,
-                customer[0],
-                placed_at,
-                placed_at.date(),
-                customer[2],
-                CHANNELS[n % 3],
-                status,
-                total,
-                "EUR",
-            )
-        )
+            (order_id, customer[0], channel, "USD", total, total, customer[2], ordered_at,
+             ordered_at.date(), status)
+        )  # fmt: skip
+        succeeded = n % 11 != 0
         payments.append(
-            (
-                f"PAY{n:05d}",
-                order_id,
-                PROVIDERS[n % 3],
-                "failed" if n % 11 == 0 else "completed",
-                total,
-                placed_at + timedelta(minutes=1),
-                placed_at.date(),
-            )
-        )
-    snapshot_date = now.date()
-    inventory = [
-        (snapshot_date, p[0], f"W{w}", rng.randrange(0, 40), 10) for p in products for w in (1, 2)
+            (f"PAY{n:05d}", order_id, customer[0], total, "USD", PROVIDERS[n % 3], "wallet",
+             ordered_at + timedelta(minutes=1), ordered_at.date(),
+             "completed" if succeeded else "failed", succeeded)
+        )  # fmt: skip
+    stock = [
+        (p[0], f"W{w}", now.date() - timedelta(days=back), on_hand, on_hand - 1, on_hand <= 0)
+        for p in products
+        for w in (1, 2)
+        for back, on_hand in ((0, rng.randrange(-1, 40)), (1, rng.randrange(0, 40)))
     ]
     if path.exists():
         path.unlink()
@@ -103,44 +87,52 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
         conn.execute("create schema marts; create schema restricted")
         conn.execute(
             "create table marts.dim_products (product_id varchar, product_name varchar, "
-            "category varchar, subcategory varchar, brand varchar)"
+            "brand varchar, department varchar, category varchar, subcategory varchar, "
+            "is_current boolean)"
         )
-        conn.executemany("insert into marts.dim_products values (?, ?, ?, ?, ?)", products)
+        conn.executemany("insert into marts.dim_products values (?, ?, ?, ?, ?, ?, ?)", products)
         conn.execute(
             "create table marts.dim_customers (customer_id varchar, segment varchar, "
-            "region varchar, country varchar)"
+            "region varchar, country varchar, is_current boolean)"
         )
-        conn.executemany("insert into marts.dim_customers values (?, ?, ?, ?)", customers)
+        conn.executemany("insert into marts.dim_customers values (?, ?, ?, ?, ?)", customers)
         conn.execute(
             "create table marts.fct_orders (order_id varchar, customer_id varchar, "
-            "placed_at timestamp, order_date date, region varchar, channel varchar, "
-            "status varchar, order_total decimal(18,2), currency varchar)"
+            "channel varchar, currency varchar, order_total decimal(18,2), "
+            "net_revenue decimal(18,2), shipping_region varchar, ordered_at timestamp, "
+            "ordered_date date, order_status varchar)"
         )
-        conn.executemany("insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)
+        conn.executemany(
+            "insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders
+        )
         conn.execute(
-            "create table marts.fct_order_lines (order_id varchar, line_number integer, "
-            "product_id varchar, customer_id varchar, order_date date, ordered_at timestamp, "
-            "region varchar, channel varchar, quantity integer, unit_price decimal(18,2), "
-            "discount_amount decimal(18,2), line_total decimal(18,2), cost_amount decimal(18,2), "
+            "create table marts.fct_order_lines (order_line_id varchar, order_id varchar, "
+            "line_number integer, customer_id varchar, product_id varchar, channel varchar, "
+            "department varchar, category varchar, subcategory varchar, ordered_at timestamp, "
+            "ordered_date date, quantity integer, unit_price decimal(18,2), "
+            "discount decimal(18,2), line_total decimal(18,2), cost_amount decimal(18,2), "
             "margin_amount decimal(18,2), currency varchar)"
         )
         conn.executemany(
-            "insert into marts.fct_order_lines values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.fct_order_lines values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             lines,
         )
         conn.execute(
             "create table marts.fct_payments (payment_id varchar, order_id varchar, "
-            "payment_provider varchar, status varchar, amount decimal(18,2), "
-            "attempted_at timestamp, payment_date date)"
-        )
-        conn.executemany("insert into marts.fct_payments values (?, ?, ?, ?, ?, ?, ?)", payments)
-        conn.execute(
-            "create table marts.fct_inventory_snapshots (snapshot_date date, product_id varchar, "
-            "warehouse_id varchar, quantity_on_hand integer, reorder_point integer)"
+            "customer_id varchar, amount decimal(18,2), currency varchar, provider varchar, "
+            "method varchar, initiated_at timestamp, payment_date date, "
+            "payment_status varchar, is_successful boolean)"
         )
         conn.executemany(
-            "insert into marts.fct_inventory_snapshots values (?, ?, ?, ?, ?)", inventory
+            "insert into marts.fct_payments values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", payments
         )
+        conn.execute(
+            "create table marts.fct_daily_stock (product_id varchar, warehouse_id varchar, "
+            "stock_date date, closing_quantity_on_hand integer, "
+            "closing_quantity_available integer, had_stockout boolean)"
+        )
+        conn.executemany("insert into marts.fct_daily_stock values (?, ?, ?, ?, ?, ?)", stock)
         conn.execute(
             "create table restricted.pii_customers as "
             "select customer_id, customer_id || '@example.com' as email "
@@ -161,7 +153,7 @@ def live_rows(now: datetime, rng: random.Random, minutes: int = 30) -> pa.Table:
                 "region": region,
                 "channel": channel,
                 "payment_provider": provider,
-                "currency": "EUR",
+                "currency": "USD",
                 "session_id": None,
                 "orders_placed": rng.randint(0, 5),
                 "revenue_amount": Decimal(rng.randrange(0, 100_000)) / 100,
@@ -219,7 +211,7 @@ def append_live_order(lake_root: Path, region: str, revenue: Decimal) -> None:
             "region": [region],
             "channel": ["web"],
             "payment_provider": [None],
-            "currency": ["EUR"],
+            "currency": ["USD"],
             "session_id": [None],
             "orders_placed": [1],
             "revenue_amount": [revenue],

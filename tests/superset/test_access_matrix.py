@@ -14,7 +14,7 @@ MATRIX = {
     "admin": (True, True, True, True, True, ALL_DASHBOARDS),
     "analyst": (True, False, True, True, False, ALL_DASHBOARDS),
     "viewer": (False, False, False, False, False, ALL_DASHBOARDS),
-    "manager_north": (False, False, False, False, False, {"executive-live", "sales-revenue"}),
+    "manager_ca": (False, False, False, False, False, {"executive-live", "sales-revenue"}),
     "svc_api": (False, False, False, False, False, ALL_DASHBOARDS),
 }
 

@@ -26,10 +26,10 @@ DASHBOARDS = {
     "admin": ("executive-live", "sales-revenue", "operations", "data-quality"),
     "analyst": ("executive-live", "sales-revenue", "operations", "data-quality"),
     "viewer": ("executive-live", "sales-revenue", "operations", "data-quality"),
-    "manager_north": ("executive-live", "sales-revenue"),
+    "manager_ca": ("executive-live", "sales-revenue"),
 }
 CHART_COUNTS = {"executive-live": 9, "sales-revenue": 6, "operations": 5, "data-quality": 4}
-REGION_OF = {"manager_north": "north"}
+REGION_OF = {"manager_ca": "CA"}
 
 
 def query_one(server: SupersetServer, sql: str) -> object:
@@ -68,19 +68,16 @@ def expected_numbers(server: SupersetServer, slug: str, user: str) -> dict[str, 
             "Payment success (1 h)": f"{rate:.1%}",
         }
     if slug == "sales-revenue":
-        revenue = query_one(
-            server, f"select sum(line_total) from marts.fct_order_lines where {where}"
+        # The dashboard's region is the order's shipping region.
+        lines = "marts.fct_order_lines join marts.fct_orders using (order_id) where " + (
+            f"shipping_region = '{region}'" if region else "true"
         )
-        margin = query_one(
-            server, f"select sum(margin_amount) from marts.fct_order_lines where {where}"
-        )
+        revenue = query_one(server, f"select sum(line_total) from {lines}")
+        margin = query_one(server, f"select sum(margin_amount) from {lines}")
         return {"Net revenue": f"{revenue:,.2f}", "Margin": f"{margin:,.2f}"}
     if slug == "operations":
         value = query_one(server, "select avg(order_total) from marts.fct_orders")
-        rate = query_one(
-            server,
-            "select avg(case when status = 'completed' then 1.0 else 0.0 end) from marts.fct_payments",
-        )
+        rate = query_one(server, "select avg(is_successful::integer) from marts.fct_payments")
         return {"Average order value": f"{value:,.2f}", "Payment success rate": f"{rate:.1%}"}
     dead = f"delta_scan('{server.lake_root / 'dead_letters' / 'events'}')"
     count = query_one(
@@ -128,17 +125,18 @@ def test_dashboard_renders_with_correct_numbers(
 
 
 def test_region_manager_is_limited_to_region(superset_server: SupersetServer) -> None:
-    """Row-level security changes the numbers: north's revenue is strictly below the total."""
-    total = query_one(superset_server, "select sum(line_total) from marts.fct_order_lines")
-    north = query_one(
-        superset_server, "select sum(line_total) from marts.fct_order_lines where region = 'north'"
+    """Row-level security changes the numbers: California's revenue is strictly below the total."""
+    total = query_one(superset_server, "select sum(order_total) from marts.fct_orders")
+    california = query_one(
+        superset_server,
+        "select sum(order_total) from marts.fct_orders where shipping_region = 'CA'",
     )
     assert isinstance(total, Decimal)
-    assert isinstance(north, Decimal)
-    assert 0 < north < total
-    api = api_session(superset_server, "manager_north")
+    assert isinstance(california, Decimal)
+    assert 0 < california < total
+    api = api_session(superset_server, "manager_ca")
     slugs = {d["slug"] for d in api.get_json("/api/v1/dashboard/?q=(page_size:100)")["result"]}
-    assert slugs == set(DASHBOARDS["manager_north"])
+    assert slugs == set(DASHBOARDS["manager_ca"])
 
 
 def test_executive_live_refreshes_and_shows_a_new_order_within_10_seconds(
@@ -158,7 +156,7 @@ def test_executive_live_refreshes_and_shows_a_new_order_within_10_seconds(
     before = Decimal(big_numbers(states)["Revenue (24 h)"].replace(",", ""))
     loaded_requests = len(refreshes)
     added = Decimal("1234.56")
-    append_live_order(superset_server.lake_root, "north", added)
+    append_live_order(superset_server.lake_root, "CA", added)
     written_at = time.monotonic()
     revenue = page.locator(
         '[data-test="dashboard-component-chart-holder"]:has-text("Revenue (24 h)") .header-line'

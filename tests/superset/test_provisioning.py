@@ -54,7 +54,7 @@ def test_editing_a_bundle_updates_the_dashboard(
     shutil.copytree(BUNDLES, edited)
     live = edited / "10_executive_live.yaml"
     live.write_text(
-        live.read_text().replace("subheader: EUR, last 24 hours", "subheader: EUR (edited)")
+        live.read_text().replace("subheader: USD, last 24 hours", "subheader: USD (edited)")
     )
     try:
         assert provision(superset_server, edited)["updated"] == 1
@@ -63,7 +63,7 @@ def test_editing_a_bundle_updates_the_dashboard(
             "/api/v1/chart/?q=(filters:!((col:slice_name,opr:eq,value:'Revenue (24 h)')))"
         )["result"][0]
         params = json.loads(api.get_json(f"/api/v1/chart/{chart['id']}")["result"]["params"])
-        assert params["subheader"] == "EUR (edited)"
+        assert params["subheader"] == "USD (edited)"
     finally:
         assert provision(superset_server)["updated"] == 1
 

@@ -1,0 +1,159 @@
+"""Programmatic access with the service account (the documented example), chart exports as CSV
+and Excel, and e-mailed dashboard reports with their history, through a real SMTP receiver."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import duckdb
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from conftest import ApiSession, SupersetServer, api_session, free_port
+
+pytestmark = pytest.mark.superset
+
+
+def chart_id(api: ApiSession, name: str) -> int:
+    found = api.get_json(f"/api/v1/chart/?q=(filters:!((col:slice_name,opr:eq,value:'{name}')))")
+    return int(found["result"][0]["id"])
+
+
+def total_revenue(server: SupersetServer) -> Decimal:
+    with duckdb.connect(str(server.serving_path), read_only=True) as conn:
+        row = conn.execute("select sum(line_total) from marts.fct_order_lines").fetchone()
+    assert row is not None
+    return Decimal(row[0])
+
+
+def test_service_account_reads_chart_data_as_documented(superset_server: SupersetServer) -> None:
+    # The example of docs/superset.md: log in, list dashboards, read a chart's data as JSON.
+    api = ApiSession(superset_server.url, "svc_api", superset_server.passwords["svc_api"])
+    slugs = {d["slug"] for d in api.get_json("/api/v1/dashboard/?q=(page_size:100)")["result"]}
+    assert "sales-revenue" in slugs
+    body = api.get_json(f"/api/v1/chart/{chart_id(api, 'Net revenue')}/data/")
+    value = body["result"][0]["data"][0]["net_revenue"]
+    assert Decimal(str(value)).quantize(Decimal("0.01")) == total_revenue(superset_server)
+
+
+def test_service_account_cannot_change_anything(superset_server: SupersetServer) -> None:
+    api = api_session(superset_server, "svc_api")
+    target = chart_id(api, "Net revenue")
+    assert api.call(
+        "PUT", f"/api/v1/chart/{target}", json={"slice_name": "hijacked"}
+    ).status_code in {401, 403}
+    assert api.call("DELETE", f"/api/v1/chart/{target}").status_code in {401, 403}
+
+
+def test_chart_exports_as_csv_and_excel(superset_server: SupersetServer) -> None:
+    api = api_session(superset_server, "svc_api")
+    target = chart_id(api, "Net revenue")
+    exported = api.call("GET", f"/api/v1/chart/{target}/data/?format=csv")
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Net revenue (USD)"]
+    assert Decimal(rows[1][0]) == total_revenue(superset_server)
+    excel = api.call("GET", f"/api/v1/chart/{target}/data/?format=xlsx")
+    assert excel.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(excel.content)) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+    assert str(total_revenue(superset_server)).rstrip("0").rstrip(".") in sheet
+
+
+class _Inbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[_Inbox, int]]:
+    handler = _Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
+    superset_server: SupersetServer, inbox: tuple[_Inbox, int], tmp_path: Path
+) -> None:
+    receiver, port = inbox
+    env = {
+        **superset_server.env,
+        "ACME_ALERT_SMTP_HOST": "127.0.0.1",
+        "ACME_ALERT_SMTP_PORT": str(port),
+    }
+    reports = tmp_path / "reports"
+    for _ in range(2):
+        result = superset_server.cli(
+            "report",
+            "--url",
+            superset_server.url,
+            "--dashboard",
+            "sales-revenue",
+            "--to",
+            "cfo@acme.example",
+            "--reports-dir",
+            str(reports),
+            env=env,
+        )
+        assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "sent"
+    assert len(receiver.messages) == 2
+    message = receiver.messages[-1]
+    assert message["To"] == "cfo@acme.example"
+    attachments = {
+        part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()
+    }
+    assert attachments["sales-revenue.pdf"][:5] == b"%PDF-"
+    assert len(attachments["sales-revenue.pdf"]) > 20_000
+    net_revenue = attachments["net-revenue.csv"].decode("utf-8-sig").splitlines()
+    assert Decimal(net_revenue[1]) == total_revenue(superset_server)
+    assert attachments["top-products.xlsx"][:2] == b"PK"
+    history = [json.loads(line) for line in (reports / "history.jsonl").read_text().splitlines()]
+    assert [entry["status"] for entry in history] == ["sent", "sent"]
+    assert all(Path(entry["folder"], "sales-revenue.pdf").exists() for entry in history)
+
+
+def test_a_failed_report_is_recorded_and_reported(
+    superset_server: SupersetServer, tmp_path: Path
+) -> None:
+    env = {
+        **superset_server.env,
+        "ACME_ALERT_SMTP_HOST": "127.0.0.1",
+        "ACME_ALERT_SMTP_PORT": str(free_port()),
+    }
+    result = superset_server.cli(
+        "report",
+        "--url",
+        superset_server.url,
+        "--dashboard",
+        "no-such-dashboard",
+        "--to",
+        "cfo@acme.example",
+        "--reports-dir",
+        str(tmp_path),
+        env=env,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "404" in result.stderr
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["status"] == "failed"

@@ -228,7 +228,7 @@ def write_live_minutes(settings: Settings, lose_every: int | None) -> None:
             "select date_trunc('minute', ordered_at) as minute, currency, "
             "count(*) as orders_placed, sum(order_total)::decimal(18, 2) as revenue_amount "
             "from marts.fct_orders group by all order by minute"
-        ).arrow()
+        ).fetch_arrow_table()
     if lose_every is not None:
         kept = [index % lose_every != 0 for index in range(minutes.num_rows)]
         minutes = minutes.filter(pa.array(kept))

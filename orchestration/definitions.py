@@ -89,6 +89,14 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *build_analytics_schedules(environment),
         ],
         sensors=[
+            # Evaluates the declarative automation conditions (orchestration/automation.py);
+            # declared here so it starts with the other sensors instead of stopped.
+            dg.AutomationConditionSensorDefinition(
+                name="lakehouse_automation",
+                target=dg.AssetSelection.all(include_sources=True),
+                default_status=environment.default_sensor_status,
+                minimum_interval_seconds=30,
+            ),
             *build_raw_sensors(environment),
             build_run_failure_alert_sensor(environment),
             build_freshness_breach_sensor(environment, freshness_checks),

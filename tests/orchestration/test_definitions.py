@@ -75,6 +75,7 @@ def test_jobs_schedules_and_sensors_are_registered(defs: dg.Definitions) -> None
     assert {"0 6 * * *", "0 7 * * 1", "0 2 * * *", "0 3 * * 0"} <= schedules
     sensors = {sensor.name for sensor in defs.sensors or []}  # type: ignore[union-attr]
     assert {
+        "lakehouse_automation",
         "new_raw_data",
         "dead_letter_spike",
         "alert_on_run_failure",

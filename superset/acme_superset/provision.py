@@ -340,7 +340,7 @@ class Provisioner:
             name: (self.chart_ids[name], stable_uuid("chart", name)) for name in self.chart_ids
         }
         position = position_json(title, spec["rows"], charts)
-        metadata = dashboard_metadata(spec, self.dataset_ids)
+        metadata = dashboard_metadata(spec, self.dataset_ids, self.chart_ids)
         desired = {
             "dashboard_title": title,
             "slug": spec["slug"],

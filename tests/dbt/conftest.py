@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dbt_lake import SimulatedLake, simulated_lake
 
 from acme.simulator import SimulationConfig
 from acme.warehouse.dbt import build
+from tests.dbt.dbt_lake import SimulatedLake, simulated_lake
 
 # Small but with every event type, producer retries and bad events (which ingest dead-letters).
 RECONCILIATION_RUN = SimulationConfig(

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from dbt_lake import SimulatedLake
 
 from acme.warehouse.dbt import run_dbt
+from tests.dbt.dbt_lake import SimulatedLake
 
 pytestmark = pytest.mark.slow
 

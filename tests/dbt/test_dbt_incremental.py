@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_lake import SimulatedLake, backfill, lake_settings
 
 from acme.warehouse.dbt import build
+from tests.dbt.dbt_lake import SimulatedLake, backfill, lake_settings
 
 pytestmark = pytest.mark.slow
 

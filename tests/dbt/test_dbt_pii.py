@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_lake import TEST_PII_SALT, SimulatedLake
 
 from acme.contracts.registry import event_types, pii_fields
+from tests.dbt.dbt_lake import TEST_PII_SALT, SimulatedLake
 
 pytestmark = pytest.mark.slow
 

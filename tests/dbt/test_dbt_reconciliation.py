@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_lake import SimulatedLake
 
 from acme.simulator.world import holidays as retail_holidays
+from tests.dbt.dbt_lake import SimulatedLake
 
 pytestmark = pytest.mark.slow
 

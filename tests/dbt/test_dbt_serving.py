@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_lake import SimulatedLake
 
 from acme.warehouse.dbt import build
 from acme.warehouse.publish import PUBLISHED_SCHEMAS, publish, releases_dir
+from tests.dbt.dbt_lake import SimulatedLake
 
 pytestmark = pytest.mark.slow
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import ingest_factories as f
 import orjson
 import pyarrow.parquet as pq
 from click.testing import CliRunner
-from ingest_helpers import dead_letters, invoke, raw
 
+import tests.ingest.ingest_factories as f
 from acme.cli import main
 from acme.settings import Settings
 from ingest.backfill import BACKFILL_TOPIC, backfill_files, load_mapping
+from tests.ingest.ingest_helpers import dead_letters, invoke, raw
 
 DATA = Path(__file__).parent / "data"
 MAPPING = Path(__file__).parents[2] / "ingest" / "mappings" / "legacy_orders.yml"

@@ -11,12 +11,15 @@ import time
 import uuid
 from collections import Counter
 
-import ingest_factories as f
 import orjson
 import psutil
 import pytest
 import requests
-from ingest_helpers import (
+
+import tests.ingest.ingest_factories as f
+from acme.kafka.local_broker import LocalBroker
+from acme.settings import Settings
+from tests.ingest.ingest_helpers import (
     dead_letters,
     free_port,
     live,
@@ -26,9 +29,6 @@ from ingest_helpers import (
     start_ingest,
     wait_for,
 )
-
-from acme.kafka.local_broker import LocalBroker
-from acme.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

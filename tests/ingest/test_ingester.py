@@ -6,12 +6,12 @@ import uuid
 from collections import Counter
 from decimal import Decimal
 
-import ingest_factories as f
 import pytest
-from ingest_helpers import dead_letters, ingest_until_idle, live, produce, raw
 
+import tests.ingest.ingest_factories as f
 from acme.settings import Settings
 from ingest.ingester import FlushPolicy
+from tests.ingest.ingest_helpers import dead_letters, ingest_until_idle, live, produce, raw
 
 pytestmark = pytest.mark.kafka
 

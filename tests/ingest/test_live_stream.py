@@ -10,17 +10,24 @@ from collections import Counter
 from collections.abc import Iterator
 
 import duckdb
-import ingest_factories as f
 import orjson
 import pytest
-from ingest_helpers import dead_letters, ingest_until_idle, produce, raw, raw_count, wait_for
 
+import tests.ingest.ingest_factories as f
 from acme.settings import Settings
 from acme.simulator import SimulationConfig, simulate
 from acme.warehouse.duckdb_delta import connection_config
 from ingest.ingester import FlushPolicy, Ingester
 from ingest.live_metrics import live_views_sql
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
+from tests.ingest.ingest_helpers import (
+    dead_letters,
+    ingest_until_idle,
+    produce,
+    raw,
+    raw_count,
+    wait_for,
+)
 
 pytestmark = pytest.mark.kafka
 

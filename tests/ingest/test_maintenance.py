@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from deltalake import DeltaTable
-from ingest_factories import BASE_TIME, page_viewed
-from ingest_helpers import invoke
 
 from acme.contracts import validate
 from acme.settings import Settings
@@ -16,6 +14,8 @@ from ingest.dead_letters import DeadLetterRows
 from ingest.tables import DEAD_LETTERS, RAW_EVENTS
 from ingest.transform import RawRows
 from ingest.writer import DeltaAppender
+from tests.ingest.ingest_factories import BASE_TIME, page_viewed
+from tests.ingest.ingest_helpers import invoke
 
 
 def _append_small_batches(lake: Path, batches: int) -> DeltaAppender:

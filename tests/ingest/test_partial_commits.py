@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-import ingest_factories as f
 import pytest
-from ingest_helpers import dead_letters, ingest_until_idle, live, produce, raw
 
+import tests.ingest.ingest_factories as f
 from acme.settings import Settings
 from ingest.ingester import FlushPolicy
 from ingest.writer import DeltaAppender
+from tests.ingest.ingest_helpers import dead_letters, ingest_until_idle, live, produce, raw
 
 pytestmark = pytest.mark.kafka
 

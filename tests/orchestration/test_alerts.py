@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
-from conftest import HttpReceiver, SmtpReceiver, write_dead_letters
 
 from acme.settings import Settings
 from orchestration.alerts.channels import Alert, Severity
 from orchestration.alerts.resources import AlertDeliveryError, AlertsResource
 from orchestration.definitions import build_definitions
+from tests.orchestration.conftest import HttpReceiver, SmtpReceiver, write_dead_letters
 
 
 def test_an_alert_arrives_by_email_and_webhook(
@@ -35,7 +35,7 @@ def test_an_alert_arrives_by_email_and_webhook(
 def test_a_dead_channel_is_reported_and_does_not_silence_the_others(
     orchestration_settings: Settings, http_receiver: HttpReceiver
 ) -> None:
-    from conftest import free_port
+    from tests.orchestration.conftest import free_port
 
     broken = orchestration_settings.model_copy(update={"alert_smtp_port": free_port()})
     alerts = AlertsResource.from_settings(broken)

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
-from conftest import write_raw_days
 from deltalake import DeltaTable
 
 from acme.settings import Settings
 from ingest.tables import DEAD_LETTERS, RAW_EVENTS
 from ingest.writer import DeltaAppender
 from orchestration.definitions import build_definitions
+from tests.orchestration.conftest import write_raw_days
 
 
 def old_dead_letter(days_ago: int) -> pa.Table:

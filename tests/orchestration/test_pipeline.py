@@ -16,7 +16,6 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import raw_event_rows
 from deltalake import DeltaTable
 
 from acme.settings import Environment, Settings
@@ -26,6 +25,7 @@ from ingest.backfill import backfill_files
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.writer import DeltaAppender
 from orchestration.definitions import PIPELINE_JOB, build_definitions
+from tests.orchestration.conftest import raw_event_rows
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import dagster as dg
-from conftest import HttpReceiver, SmtpReceiver, write_raw_days
 
 from acme.settings import Settings
 from orchestration.definitions import build_definitions
+from tests.orchestration.conftest import HttpReceiver, SmtpReceiver, write_raw_days
 
 
 def test_new_raw_commits_request_one_observation_each(orchestration_settings: Settings) -> None:

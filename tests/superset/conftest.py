@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
-from superset_sample_lake import build_live_tables, build_serving_db
 
 from acme.settings import REPO_ROOT
+from tests.superset.superset_sample_lake import build_live_tables, build_serving_db
 
 SUPERSET_BIN = REPO_ROOT / "superset" / ".venv" / "bin"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SupersetServer, api_session
+
+from tests.superset.conftest import SupersetServer, api_session
 
 pytestmark = pytest.mark.superset
 

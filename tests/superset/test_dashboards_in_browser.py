@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from conftest import ARTIFACTS, SupersetServer, api_session, log_in
-from dashboard_page import big_numbers, open_dashboard
 from playwright.sync_api import Browser, Page
-from superset_sample_lake import append_live_order
 
 from acme.warehouse.duckdb_delta import connection_config
+from tests.superset.conftest import ARTIFACTS, SupersetServer, api_session, log_in
+from tests.superset.dashboard_page import big_numbers, open_dashboard
+from tests.superset.superset_sample_lake import append_live_order
 
 pytestmark = pytest.mark.superset
 

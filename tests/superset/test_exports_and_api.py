@@ -17,7 +17,8 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from conftest import ApiSession, SupersetServer, api_session, free_port
+
+from tests.superset.conftest import ApiSession, SupersetServer, api_session, free_port
 
 pytestmark = pytest.mark.superset
 

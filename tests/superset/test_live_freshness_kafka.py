@@ -16,8 +16,6 @@ from typing import Any
 import duckdb
 import orjson
 import pytest
-from conftest import SupersetServer, log_in
-from dashboard_page import big_numbers, open_dashboard
 from deltalake import DeltaTable
 from kafka import KafkaProducer
 from playwright.sync_api import Browser
@@ -28,6 +26,8 @@ from acme.kafka.topics import ensure_topics, topic_for
 from acme.settings import Settings
 from ingest.ingester import FlushPolicy, Ingester
 from ingest.tables import LIVE_MINUTE_METRICS
+from tests.superset.conftest import SupersetServer, log_in
+from tests.superset.dashboard_page import big_numbers, open_dashboard
 
 pytestmark = [pytest.mark.superset, pytest.mark.kafka]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import SupersetServer, api_session
 
 from acme.settings import REPO_ROOT
+from tests.superset.conftest import SupersetServer, api_session
 
 pytestmark = pytest.mark.superset
 BUNDLES = REPO_ROOT / "superset" / "bundles"

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SUPERSET_BIN
 
 from acme.settings import REPO_ROOT
+from tests.superset.conftest import SUPERSET_BIN
 
 pytestmark = pytest.mark.superset
 STRONG_KEY = "k" * 8 + "-a-strong-random-secret-for-this-test-only"

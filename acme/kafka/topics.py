@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -24,8 +26,9 @@ def project_topics(settings: Settings) -> list[str]:
     return [topic_for(context, settings) for context in BOUNDED_CONTEXTS]
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create the project's topics that do not exist yet; return the ones created."""
+def ensure_topics(settings: Settings, ready_timeout_s: float = 30.0) -> list[str]:
+    """Create the project's topics that do not exist yet and wait until every partition of each
+    has a leader (a just-created topic is briefly absent from metadata); return the ones created."""
     admin = KafkaAdminClient(**client_options(settings), client_id="acme-admin")
     try:
         existing = set(admin.list_topics())
@@ -45,9 +48,26 @@ def ensure_topics(settings: Settings) -> list[str]:
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another process: that is the state we want
+        _wait_until_led(admin, project_topics(settings), ready_timeout_s)
         return created
     finally:
         admin.close()
+
+
+def _wait_until_led(admin: KafkaAdminClient, topics: list[str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = admin.describe_topics(topics)
+        if all(
+            d["error_code"] == 0
+            and d["partitions"]
+            and all(p["leader_id"] >= 0 for p in d["partitions"])
+            for d in described
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without partition leaders after {timeout_s}s: {topics}")
+        time.sleep(0.2)
 
 
 def list_project_topics(settings: Settings) -> dict[str, int]:

@@ -87,15 +87,13 @@ class EventConsumer:
         log.info("assigned partitions", extra={"partitions": [f"{t}/{p}" for t, p in new]})
         return new
 
-    def poll(self, timeout_ms: int) -> list[SourceRecord]:
-        """The next records across assigned partitions, in offset order per partition."""
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[SourceRecord]]:
+        """The next records per assigned partition, in offset order (handed on per partition, so
+        per-partition state is looked up once per fetch, not once per record)."""
         if not self._assigned:
-            return []
+            return {}
         fetched = self._consumer.poll(timeout_ms=timeout_ms)
-        records: list[SourceRecord] = []
-        for batch in fetched.values():
-            records.extend(batch)
-        return records
+        return {(tp.topic, tp.partition): records for tp, records in fetched.items()}
 
     def lag(self, next_offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Records on the broker not yet written to the lake, per assigned partition. Asks the

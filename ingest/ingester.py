@@ -18,6 +18,8 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from kafka.errors import KafkaError
 
 from acme.contracts import InvalidEvent, validate
@@ -26,7 +28,7 @@ from acme.settings import Settings
 from ingest import dead_letters, live_metrics, offsets, transform
 from ingest.consumer import EventConsumer, SourceRecord, TopicPartition
 from ingest.dead_letters import DeadLetterRows
-from ingest.live_metrics import LiveAggregator
+from ingest.live_metrics import OBSERVED_TYPES, LiveAggregator
 from ingest.metrics import IngestMetrics
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.transform import RawRows
@@ -150,12 +152,12 @@ class Ingester:
                 if now >= next_refresh:
                     self._guard_broker(self._refresh_assignment)
                     next_refresh = now + ASSIGNMENT_REFRESH_S
-                records = self.consumer.poll(POLL_TIMEOUT_MS)
-                for record in records:
-                    self._route(record)
+                fetched = self.consumer.poll(POLL_TIMEOUT_MS)
+                for tp, records in fetched.items():
+                    self._route(tp, records)
                 if self._is_due():
                     self.flush()
-                idle = not records and until_idle
+                idle = not fetched and until_idle
                 if idle or time.monotonic() >= next_lag_check:
                     next_lag_check = time.monotonic() + LAG_CHECK_S
                     if idle:
@@ -199,34 +201,57 @@ class Ingester:
             self.metrics.lag.labels(topic, str(partition)).set(value)
         return sum(lag.values())
 
-    def _route(self, record: SourceRecord) -> None:
-        tp = (record.topic, record.partition)
-        offset = record.offset
+    def _route(self, tp: TopicPartition, records: list[SourceRecord]) -> None:
+        """Add one partition's fetched records (in offset order) to the batch: valid events to
+        the raw rows and the live metrics, invalid ones to the dead letters."""
         batch = self._batch
-        if offset < batch.next_offsets.get(tp, self._next.get(tp, 0)):
-            return  # already written (or already in this batch)
+        start = batch.next_offsets.get(tp, self._next.get(tp, 0))
+        if records[0].offset < start:
+            records = [r for r in records if r.offset >= start]  # already written or batched
+            if not records:
+                return
         if batch.records == 0:
             batch.opened_at = time.monotonic()
-            batch.oldest_timestamp_ms = record.timestamp
-        batch.records += 1
-        batch.next_offsets[tp] = offset + 1
-        try:
-            event = validate(record.value or b"")
-        except InvalidEvent as invalid:
-            if offset >= self._dead_floor.get(tp, 0):
-                batch.dead.add(
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=offset,
-                    key=record.key,
-                    raw=record.value,
-                    reason=invalid.reason,
-                    detail=invalid.detail,
-                    received_at=datetime.now(UTC),
-                )
-            return
-        batch.raw.add(event, record.topic, record.partition, offset)
-        self.aggregator.observe(event, count=offset >= self._live_floor.get(tp, 0))
+            batch.oldest_timestamp_ms = records[0].timestamp
+        batch.records += len(records)
+        batch.next_offsets[tp] = records[-1].offset + 1
+        topic, partition = tp
+        dead_floor = self._dead_floor.get(tp, 0)
+        live_floor = self._live_floor.get(tp, 0)
+        add_raw = batch.raw.add
+        observe = self.aggregator.observe
+        for record in records:
+            offset = record.offset
+            try:
+                event = validate(record.value or b"")
+            except InvalidEvent as invalid:
+                if offset >= dead_floor:
+                    batch.dead.add(
+                        topic=topic,
+                        partition=partition,
+                        offset=offset,
+                        key=record.key,
+                        raw=record.value,
+                        reason=invalid.reason,
+                        detail=invalid.detail,
+                        received_at=datetime.now(UTC),
+                    )
+                continue
+            add_raw(event, topic, partition, offset)
+            if event.event_type in OBSERVED_TYPES:
+                observe(event, count=offset >= live_floor)
+
+    def _counted_for_live(self, rows: pa.Table) -> pa.Table:
+        """The batch's raw rows the live table has not counted yet: all of them, except after a
+        crash between the live and the raw commit, when the live table is ahead on a partition."""
+        ahead = [(tp, floor) for tp, floor in self._live_floor.items() if floor > self._next[tp]]
+        for (topic, partition), floor in ahead:
+            counted = pc.and_(
+                pc.and_(pc.equal(rows["topic"], topic), pc.equal(rows["partition"], partition)),
+                pc.less(rows["offset"], floor),
+            )
+            rows = rows.filter(pc.invert(counted))
+        return rows
 
     def _is_due(self) -> bool:
         batch = self._batch
@@ -250,10 +275,12 @@ class Ingester:
                 self.dead.append(
                     batch.dead.to_arrow(), offsets.transactions(dead_letters.STREAM, ends)
                 )
+            raw_rows = batch.raw.to_arrow(now)
+            self.aggregator.observe_activity(self._counted_for_live(raw_rows))
             live_rows = self.aggregator.drain(now)
             if live_rows.num_rows:
                 self.live.append(live_rows, offsets.transactions(live_metrics.STREAM, ends))
-            self.raw.append(batch.raw.to_arrow(now), offsets.transactions(transform.STREAM, ends))
+            self.raw.append(raw_rows, offsets.transactions(transform.STREAM, ends))
         except Exception:
             self.metrics.lake_written(False)
             raise

@@ -13,7 +13,6 @@ double-count a duplicate whose original arrived just before the crash.
 from __future__ import annotations
 
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,10 +24,11 @@ from urllib.parse import unquote
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 from deltalake import DeltaTable
 
-from ingest.tables import LIVE_MINUTE_METRICS_SCHEMA, RAW_EVENTS_SCHEMA
+from ingest.tables import LIVE_MINUTE_METRICS_SCHEMA, RAW_EVENTS_SCHEMA, UTC_MICROS
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,16 @@ COUNTED_TYPES: Final = frozenset({"OrderPlaced", "PaymentCompleted", "PaymentFai
 """Event types whose count would be wrong if a duplicate delivery were counted twice."""
 CONTEXT_TYPES: Final = frozenset({"SessionStarted"})
 """Event types that only feed the lookups (session -> channel and region)."""
+OBSERVED_TYPES: Final = COUNTED_TYPES | CONTEXT_TYPES
+"""Event types `LiveAggregator.observe` reads one by one; the ingester skips the call for others."""
 SESSION_TYPES: Final = frozenset(
     {"SessionStarted", "PageViewed", "ProductViewed", "SearchPerformed", "OrderPlaced"}
 )
 """Event types that show a storefront session was active in a minute."""
-ACTIVITY_ONLY_TYPES: Final = SESSION_TYPES - COUNTED_TYPES - CONTEXT_TYPES
-"""Most storefront traffic: only its session id matters, read without parsing the payload."""
-_SESSION_ID: Final = re.compile(rb'"session_id"\s*:\s*"([^"]+)"')
+_SESSION_TYPES_ARRAY: Final = pa.array(sorted(SESSION_TYPES), pa.string())
+# Payloads hold one top-level session_id and no unknown fields (contracts), and a quote inside a
+# JSON string is escaped, so the first match is the session id: no JSON parsing needed.
+_SESSION_ID: Final = r'"session_id"\s*:\s*"(?P<session_id>[^"]+)"'
 
 DEDUPE_WINDOW: Final = 200_000
 LOOKUP_SIZE: Final = 200_000
@@ -77,8 +80,6 @@ class LiveEvent(Protocol):
     def event_time(self) -> datetime: ...
     @property
     def payload(self) -> dict[str, Any]: ...
-    @property
-    def payload_json(self) -> bytes: ...
 
 
 @dataclass
@@ -102,6 +103,7 @@ class LiveAggregator:
         self._orders: _Bounded = _Bounded(LOOKUP_SIZE)  # order_id -> (region, channel)
         self._session_minutes: _Bounded = _Bounded(SESSION_MINUTES_SIZE)
         self._partials: dict[_Key, _Partial] = {}
+        self._active: list[pa.Table] = []  # (minute, session_id) pairs not yet drained
 
     def seed(self, events: Iterable[LiveEvent]) -> None:
         """Remember recent, already counted events (ids and lookups) without counting them."""
@@ -109,18 +111,11 @@ class LiveAggregator:
             self.observe(event, count=False)
 
     def observe(self, event: LiveEvent, *, count: bool) -> None:
-        """Account for one valid event; with `count=False` only remember it (it was counted in a
-        partial already committed before a restart)."""
+        """Account for one valid event of the `OBSERVED_TYPES` (others are ignored); with
+        `count=False` only remember it (it was counted in a partial already committed before a
+        restart). Session activity is not read here but from whole batches (`observe_activity`)."""
         event_type = event.event_type
-        if event_type in ACTIVITY_ONLY_TYPES:
-            # A flat payload with one session_id (contracts forbid unknown fields): a regex is
-            # several times cheaper than parsing JSON, on the bulk of the stream.
-            match = _SESSION_ID.search(event.payload_json)
-            if count and match is not None:
-                minute = event.event_time.replace(second=0, microsecond=0)
-                self._session_active(minute, match[1].decode())
-            return
-        if event_type not in COUNTED_TYPES and event_type not in SESSION_TYPES:
+        if event_type not in OBSERVED_TYPES:
             return
         payload = event.payload
         if event_type in COUNTED_TYPES:
@@ -136,8 +131,6 @@ class LiveAggregator:
         if not count:
             return
         minute = event.event_time.replace(second=0, microsecond=0)
-        if event_type in SESSION_TYPES:
-            self._session_active(minute, payload["session_id"])
         if event_type == "OrderPlaced":
             region, channel = self._orders[payload["order_id"]]
             key = (minute, region, channel, None, payload["currency"], None)
@@ -153,12 +146,38 @@ class LiveAggregator:
             else:
                 partial.payment_failures += 1
 
-    def _session_active(self, minute: datetime, session_id: str) -> None:
-        if (minute, session_id) in self._session_minutes:
-            return  # readers count distinct sessions; one row per minute and session is enough
-        self._session_minutes.remember((minute, session_id))
-        region, channel = self._sessions.get(session_id, (None, None))
-        self._partials.setdefault((minute, region, channel, None, None, session_id), _Partial())
+    def observe_activity(self, rows: pa.Table) -> None:
+        """Record which sessions were active in which minute, from raw-event rows to count
+        (columns `event_type`, `event_time`, `payload`). Half the stream is storefront traffic
+        whose only contribution is this, so it is computed column-wise in Arrow, not per event."""
+        rows = rows.filter(pc.is_in(rows["event_type"], value_set=_SESSION_TYPES_ARRAY))
+        found = pc.extract_regex(rows["payload"], _SESSION_ID)
+        matched = pc.is_valid(found)
+        pairs = (
+            pa.table(
+                {
+                    "minute": pc.floor_temporal(rows["event_time"].filter(matched), unit="minute"),
+                    "session_id": pc.struct_field(found.filter(matched), 0),
+                }
+            )
+            .group_by(["minute", "session_id"], use_threads=False)
+            .aggregate([])
+        )
+        # Readers count distinct sessions: one row per minute and session is enough, also across
+        # batches (a bounded window, so a long catch-up may repeat a few rows, which is harmless).
+        fresh = []
+        window = self._session_minutes
+        keys = zip(
+            pairs["minute"].cast(pa.int64()).to_pylist(),
+            pairs["session_id"].to_pylist(),
+            strict=True,
+        )
+        for index, key in enumerate(keys):
+            if key not in window:
+                window.remember(key)
+                fresh.append(index)
+        if fresh:
+            self._active.append(pairs.take(fresh))
 
     def drain(self, flushed_at: datetime) -> pa.Table:
         """The partials accumulated since the last drain, as rows of the live table; resets."""
@@ -178,8 +197,38 @@ class LiveAggregator:
             "payment_failures": [v.payment_failures for v in values],
             "flushed_at": [flushed_at] * len(keys),
         }
+        partials = pa.Table.from_pydict(columns, schema=LIVE_MINUTE_METRICS_SCHEMA)
+        return pa.concat_tables([partials, self._drain_activity(flushed_at)])
+
+    def _drain_activity(self, flushed_at: datetime) -> pa.Table:
+        """One row per new (minute, session), with the session's region and channel as known
+        now (the batch's own SessionStarted events included)."""
+        active = pa.concat_tables(self._active) if self._active else _EMPTY_ACTIVITY
+        self._active = []
+        sessions = active["session_id"]
+        known = [self._sessions.get(s, (None, None)) for s in sessions.to_pylist()]
+        n = active.num_rows
+        no_text = pa.nulls(n, pa.string())
+        zero = pa.repeat(pa.scalar(0, pa.int64()), n)
+        columns = {
+            "minute": active["minute"],
+            "region": pa.array([k[0] for k in known], pa.string()),
+            "channel": pa.array([k[1] for k in known], pa.string()),
+            "payment_provider": no_text,
+            "currency": no_text,
+            "session_id": sessions,
+            "orders_placed": zero,
+            "revenue_amount": pa.repeat(pa.scalar(Decimal("0.00"), pa.decimal128(18, 2)), n),
+            "payment_successes": zero,
+            "payment_failures": zero,
+            "flushed_at": pa.repeat(pa.scalar(flushed_at, UTC_MICROS), n),
+        }
         return pa.Table.from_pydict(columns, schema=LIVE_MINUTE_METRICS_SCHEMA)
 
+
+_EMPTY_ACTIVITY: Final = pa.table(
+    {"minute": pa.array([], UTC_MICROS), "session_id": pa.array([], pa.string())}
+)
 
 _SEED_SCHEMA: Final = pa.schema(
     [

@@ -222,7 +222,7 @@ def run() -> dict[str, Any]:
             "ACME_LAKE_ROOT": str(lake_root),
             "ACME_DUCKDB_SERVING_PATH": str(serving),
             **{f"SUPERSET_{user}_PASSWORD": password
-               for user in ("ADMIN", "ANALYST", "VIEWER", "MANAGER_NORTH", "SVC_API")},
+               for user in ("ADMIN", "ANALYST", "VIEWER", "MANAGER_CA", "SVC_API")},
         }  # fmt: skip
         port = _free_port()
         print("starting Superset...", flush=True)

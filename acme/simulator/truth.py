@@ -54,10 +54,10 @@ class TruthAccumulator:
         """Events before this date are the world's history (catalog, stock, existing customers)."""
         self._window_start = first_date
 
-    def observe(self, event: dict[str, Any]) -> None:
+    def observe(self, event_type: str, payload: dict[str, Any]) -> None:
         """Learn from a world event another region emits (the catalog), without counting it."""
-        if event["event_type"] in ("ProductCreated", "CategoryChanged"):
-            self._product(event, event["payload"])
+        if event_type in ("ProductCreated", "CategoryChanged"):
+            self._product("", payload)
 
     def merge(self, other: TruthAccumulator) -> None:
         """Fold in another region's accumulator. Regions share no order, session, cart or stock
@@ -85,27 +85,28 @@ class TruthAccumulator:
         self._registered_by_channel.update(other._registered_by_channel)
         self.incidents = self.incidents or other.incidents
 
-    def add(self, event: dict[str, Any]) -> None:
-        event_type = event["event_type"]
+    def add(self, event_type: str, event_time: str, payload: dict[str, Any]) -> None:
+        """Count one valid event (its type, ISO 8601 UTC time and payload); the engine passes the
+        parts rather than an envelope dict it would build only for this."""
         self.events_by_type[event_type] += 1
         handler = self._handlers.get(event_type)
         if handler is not None:
-            handler(self, event, event["payload"])
+            handler(self, event_time, payload)
 
     # --- handlers ----------------------------------------------------------------------------------
 
-    def _product(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _product(self, _: str, payload: dict[str, Any]) -> None:
         self._product_category[payload["product_id"]] = (payload["department"], payload["category"])
 
-    def _session(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
-        day = event["event_time"][:10]
+    def _session(self, event_time: str, payload: dict[str, Any]) -> None:
+        day = event_time[:10]
         if day != self._session_date:
             self._older_session_channel, self._session_channel = self._session_channel, {}
             self._session_date = day
         self._session_channel[payload["session_id"]] = payload["channel"]
         self._sessions_by_channel[payload["channel"]] += 1
 
-    def _order_placed(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _order_placed(self, event_time: str, payload: dict[str, Any]) -> None:
         lines = [
             (
                 *self._product_category[line["product_id"]],
@@ -119,61 +120,57 @@ class TruthAccumulator:
             session_id, "unknown"
         )
         self._orders[payload["order_id"]] = (
-            event["event_time"][:10],
+            event_time[:10],
             channel,
             payload["customer_id"],
             lines,
         )
 
-    def _order_cancelled(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _order_cancelled(self, _: str, payload: dict[str, Any]) -> None:
         self._cancelled.setdefault(payload["order_id"], payload["reason"])
 
-    def _cart_created(self, _: dict[str, Any], __: dict[str, Any]) -> None:
+    def _cart_created(self, _: str, __: dict[str, Any]) -> None:
         self._carts_created += 1
 
-    def _cart_abandoned(self, _: dict[str, Any], __: dict[str, Any]) -> None:
+    def _cart_abandoned(self, _: str, __: dict[str, Any]) -> None:
         self._carts_abandoned += 1
 
-    def _cart_converted(self, _: dict[str, Any], __: dict[str, Any]) -> None:
+    def _cart_converted(self, _: str, __: dict[str, Any]) -> None:
         self._carts_converted += 1
 
-    def _refund(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _refund(self, _: str, payload: dict[str, Any]) -> None:
         totals = self._refunds.setdefault(payload["reason"], [0, 0])
         totals[0] += 1
         totals[1] += _cents(payload["amount"])
 
-    def _return(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _return(self, _: str, payload: dict[str, Any]) -> None:
         self._returns += 1
         self._returned_units += payload["quantity"]
 
-    def _stock(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _stock(self, event_time: str, payload: dict[str, Any]) -> None:
         if payload["quantity_available"] == 0:
-            self._stockouts.add(
-                (payload["product_id"], payload["warehouse_id"], event["event_time"][:10])
-            )
+            self._stockouts.add((payload["product_id"], payload["warehouse_id"], event_time[:10]))
 
-    def _payment_failed(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _payment_failed(self, _: str, payload: dict[str, Any]) -> None:
         self._payment_failures[payload["failure_reason"]] += 1
 
-    def _payment_completed(self, _: dict[str, Any], __: dict[str, Any]) -> None:
+    def _payment_completed(self, _: str, __: dict[str, Any]) -> None:
         self._payments_completed += 1
 
-    def _delivered_event(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _delivered_event(self, event_time: str, payload: dict[str, Any]) -> None:
         self._delivered += 1
-        if event["event_time"][:10] > payload["promised_delivery_date"]:
+        if event_time[:10] > payload["promised_delivery_date"]:
             self._delivered_late += 1
 
-    def _spend(self, _: dict[str, Any], payload: dict[str, Any]) -> None:
+    def _spend(self, _: str, payload: dict[str, Any]) -> None:
         self._spend_by_channel[payload["channel"]] += _cents(payload["spend"])
 
-    def _registered(self, event: dict[str, Any], payload: dict[str, Any]) -> None:
-        if event["event_time"][:10] >= self._window_start:
+    def _registered(self, event_time: str, payload: dict[str, Any]) -> None:
+        if event_time[:10] >= self._window_start:
             self._registered_in_window += 1
             self._registered_by_channel[payload["signup_channel"]] += 1
 
-    _handlers: ClassVar[
-        dict[str, Callable[[TruthAccumulator, dict[str, Any], dict[str, Any]], None]]
-    ] = {
+    _handlers: ClassVar[dict[str, Callable[[TruthAccumulator, str, dict[str, Any]], None]]] = {
         "ProductCreated": _product,
         "CategoryChanged": _product,
         "SessionStarted": _session,

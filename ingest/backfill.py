@@ -6,7 +6,10 @@ first 31 bits of the file's SHA-256, `offset` = the row's index in the file. Pro
 transaction keyed by the file's full SHA-256, committed with each chunk of rows, so a second run of
 the same content (under any name) adds nothing and an interrupted run resumes where it stopped.
 
-Files in a foreign layout (e.g. a historical orders export) are turned into event envelopes by a
+Parquet comes in two layouts: envelope columns (the raw table's own, e.g. an export of it) or raw
+messages (a `value` column of event bytes, as `acme.simulator.sinks.write_parquet` writes), which
+are validated exactly like Kafka record values. Files in a foreign layout (e.g. a historical orders
+export) are turned into event envelopes by a
 YAML mapping; see `ingest/mappings/legacy_orders.yml` for an annotated example.
 """
 
@@ -133,6 +136,12 @@ def _envelope(mapping: EventMapping | None, row: Mapping[str, Any]) -> bytes:
     return orjson.dumps({k: v for k, v in event.items() if k in (*ENVELOPE_FIELDS, "payload")})
 
 
+def _is_message_layout(columns: list[str]) -> bool:
+    """Raw Kafka messages (`acme simulate --out parquet`: context, key, value, ...) rather than
+    envelope columns (the raw table's own layout)."""
+    return "value" in columns and "event_id" not in columns
+
+
 def _rows(path: Path, mapping: EventMapping | None) -> Iterator[bytes]:
     """Event bytes of every row of a file, in file order."""
     suffix = path.suffix.lower()
@@ -150,7 +159,14 @@ def _rows(path: Path, mapping: EventMapping | None) -> Iterator[bytes]:
                     except orjson.JSONDecodeError:
                         yield line  # the contract check names it not_json
     elif suffix == ".parquet":
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+        parquet = pq.ParquetFile(path)
+        if mapping is None and _is_message_layout(parquet.schema_arrow.names):
+            # The simulator's layout: each row is a Kafka message; `value` holds its exact bytes.
+            for batch in parquet.iter_batches(batch_size=10_000, columns=["value"]):
+                for value in batch.column(0).to_pylist():
+                    yield value or b""
+            return
+        for batch in parquet.iter_batches(batch_size=10_000):
             for row in batch.to_pylist():
                 yield _envelope(mapping, row)
     elif suffix == ".csv":

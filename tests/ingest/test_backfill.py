@@ -13,6 +13,8 @@ from click.testing import CliRunner
 import tests.ingest.ingest_factories as f
 from acme.cli import main
 from acme.settings import Settings
+from acme.simulator import SimulationConfig, simulate
+from acme.simulator.sinks import PARQUET_FILE, write_jsonl, write_parquet
 from ingest.backfill import BACKFILL_TOPIC, backfill_files, load_mapping
 from tests.ingest.ingest_helpers import dead_letters, invoke, raw
 
@@ -72,6 +74,32 @@ def test_jsonl_and_parquet_replays_of_the_raw_store_load_once_via_the_cli(
     assert Counter(table["event_id"].to_pylist()) == Counter(
         {orjson.loads(e)["event_id"]: 2 for e in events}
     )
+
+
+def test_the_simulators_parquet_replays_like_its_jsonl_and_twice_adds_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    config = SimulationConfig(seed=11, days=1, customers=150, bad_share=0.02, duplicate_share=0.02)
+    write_parquet(simulate(config), tmp_path / "parquet")
+    write_jsonl(simulate(config), tmp_path / "jsonl")  # the same run again (seeded)
+
+    for _ in range(2):
+        backfill_files(settings, [tmp_path / "parquet" / PARQUET_FILE], None)
+    from_parquet, parquet_dead = raw(settings), dead_letters(settings)
+
+    jsonl_settings = settings.model_copy(update={"lake_root": tmp_path / "jsonl-lake"})
+    backfill_files(jsonl_settings, sorted((tmp_path / "jsonl").glob("*.jsonl")), None)
+    from_jsonl, jsonl_dead = raw(jsonl_settings), dead_letters(jsonl_settings)
+
+    messages = pq.read_table(tmp_path / "parquet" / PARQUET_FILE)
+    valid = sum(messages["is_valid"].to_pylist())
+    assert 0 < valid < messages.num_rows  # the run has bad events to reject
+    assert from_parquet.num_rows == valid  # the second run added nothing
+    assert Counter(from_parquet["event_id"].to_pylist()) == Counter(
+        from_jsonl["event_id"].to_pylist()
+    )
+    assert parquet_dead.num_rows == messages.num_rows - valid
+    assert Counter(parquet_dead["reason"].to_pylist()) == Counter(jsonl_dead["reason"].to_pylist())
 
 
 def test_an_unusable_mapping_is_refused_with_what_is_missing(tmp_path: Path) -> None:

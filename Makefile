@@ -42,7 +42,7 @@ kafka-down: env ## Stop the local Kafka broker
 pipeline: kafka-up ## Run the main job once on the embedded defaults, then exit
 	@scripts/pipeline.sh
 
-demo: pipeline ## Run the main job, then serve the user-facing services until Ctrl-C
+demo: pipeline superset-env ## Run the main job, then serve the user-facing services until Ctrl-C
 	@scripts/demo.sh
 
 lint: env ## ruff (lint + format check), mypy, sqlfluff

@@ -20,7 +20,10 @@ fi
 step "Ingest: Kafka -> Delta raw events, dead letters, live metrics (until caught up)"
 "${RUN[@]}" acme ingest --until-idle
 
-step "Warehouse: dbt build (staging, dimensions, facts, tests) then publish to the serving database"
-"${RUN[@]}" acme warehouse build
+step "Dagster: raw checks -> dbt build and tests -> serving publish -> forecasts, anomalies, reports"
+# The same job `dagster dev` shows; run history goes to the persistent Dagster home.
+DAGSTER_HOME="$("${RUN[@]}" python -m orchestration.environment)"
+export DAGSTER_HOME
+"${RUN[@]}" dagster job execute -m orchestration.definitions -j lakehouse_pipeline
 
 step "Pipeline finished"

@@ -90,7 +90,12 @@ carried_forward as (
 final as (
     select
         *,
-        product_id || '@' || strftime(valid_from, '%Y%m%dT%H%M%S.%f') as product_version_id,
+        -- Two catalog events of one product can share a timestamp (a price change and a
+        -- recategorization in the same millisecond): the event that opened the version
+        -- keeps the key unique. The earlier of such a pair is a zero-length version that no
+        -- point in time falls into.
+        product_id || '@' || strftime(valid_from, '%Y%m%dT%H%M%S.%f') || '#' || event_id
+            as product_version_id,
         valid_to is null as is_current
     from carried_forward
 )

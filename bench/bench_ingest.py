@@ -142,6 +142,7 @@ def _ingest_backlog(settings: Settings, expected: int, workers: int) -> dict[str
     rate counts from the first partition assignment to the last commit (start-up excluded, like
     the consume-only measurement); the wall time includes start-up."""
     peak = [0]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(
@@ -177,6 +178,7 @@ def _ingest_backlog(settings: Settings, expected: int, workers: int) -> dict[str
         "cpu_us_per_event_including_startup": round(cpu / written * 1e6, 1),
         "wall_seconds_with_startup": round(wall, 1),
         "peak_rss_mib": round(peak[0] / 2**20),
+        "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},
     }
 
 
@@ -286,6 +288,11 @@ def run() -> dict[str, Any]:
                     settings.model_copy(update={"lake_root": lake}), sent, workers
                 )
                 result["share_of_ceiling"] = round(result["events_per_s"] / ceiling, 3)
+                # What landing costs beyond reading: validation, Arrow, live metrics, Delta.
+                result["cpu_us_per_event_beyond_consume"] = round(
+                    result["cpu_us_per_event_including_startup"] - consume_only["cpu_us_per_event"],
+                    1,
+                )
                 _log(f"Kafka -> Delta: {result}")
                 runs.append(result)
                 shutil.rmtree(lake)

@@ -14,8 +14,16 @@ pids=()
 stop_all() {
   trap - INT TERM
   echo >&2; echo "Stopping the demo..." >&2
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait "${pids[@]}" 2>/dev/null || true
+  # Each service runs in its own process group (setsid): signal the whole group so grandchildren
+  # (uv -> python -> dagster's webserver, daemon and code server) stop too.
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 30); do  # up to 30 s for a graceful stop (the ingester flushes and commits)
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   "${RUN[@]}" acme kafka down
   echo "Stopped. Logs are in $LOGS/." >&2
   exit 0
@@ -24,13 +32,14 @@ trap stop_all INT TERM
 
 start() {  # start NAME COMMAND...: run in the background, output to $LOGS/NAME.log
   local name=$1; shift
-  "$@" >"$LOGS/$name.log" 2>&1 &
+  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
   pids+=($!)
   echo "  started $name (pid $!, log $LOGS/$name.log)" >&2
 }
 
 DAGSTER_HOME="$("${RUN[@]}" python -m orchestration.environment)"
 export DAGSTER_HOME
+"${RUN[@]}" acme kafka up  # normally up already from `make pipeline`; a no-op then
 echo "Starting the live services..." >&2
 start ingest "${RUN[@]}" acme ingest
 start simulator "${RUN[@]}" acme simulate --mode live --rate 20 --to kafka --quiet

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -82,12 +81,6 @@ def start_ingest(settings: Settings, *args: str, **overrides: str) -> subprocess
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:

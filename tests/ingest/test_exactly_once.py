@@ -19,9 +19,9 @@ import requests
 import tests.ingest.ingest_factories as f
 from acme.kafka.local_broker import LocalBroker
 from acme.settings import Settings
+from tests.conftest import free_port
 from tests.ingest.ingest_helpers import (
     dead_letters,
-    free_port,
     live,
     produce,
     raw,

@@ -4,7 +4,6 @@ receiver (aiosmtpd) and a real HTTP webhook receiver, and a small raw lake write
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -24,13 +23,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from acme.settings import Environment, Settings
 from ingest.tables import DEAD_LETTERS, RAW_EVENTS
 from ingest.writer import DeltaAppender
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.conftest import free_port
 
 
 @dataclass

@@ -35,7 +35,7 @@ def test_an_alert_arrives_by_email_and_webhook(
 def test_a_dead_channel_is_reported_and_does_not_silence_the_others(
     orchestration_settings: Settings, http_receiver: HttpReceiver
 ) -> None:
-    from tests.orchestration.conftest import free_port
+    from tests.conftest import free_port
 
     broken = orchestration_settings.model_copy(update={"alert_smtp_port": free_port()})
     alerts = AlertsResource.from_settings(broken)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from acme.settings import REPO_ROOT
+from tests.conftest import free_port
 from tests.superset.superset_sample_lake import build_live_tables, build_serving_db
 
 SUPERSET_BIN = REPO_ROOT / "superset" / ".venv" / "bin"
@@ -39,13 +39,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
 USERS = ("admin", "analyst", "viewer", "manager_ca", "svc_api")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

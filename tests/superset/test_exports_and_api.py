@@ -18,7 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.superset.conftest import ApiSession, SupersetServer, api_session, free_port
+from tests.conftest import free_port
+from tests.superset.conftest import ApiSession, SupersetServer, api_session
 
 pytestmark = pytest.mark.superset
 

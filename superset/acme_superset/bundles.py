@@ -3,6 +3,7 @@
 A bundle file may hold any of: databases, datasets, charts, dashboards, roles, users,
 row_level_security. `${NAME}` placeholders are filled from the provisioning context (paths that
 differ per machine, in string values only) so no machine path is ever committed; an unknown placeholder is an error.
+Every dashboard also gets its phone layout (`layout.phone_twin`) unless it says `phone: false`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from acme_superset.layout import phone_twin
 
 SECTIONS = (
     "databases",
@@ -88,4 +91,7 @@ def load_bundles(folder: Path, variables: Mapping[str, str]) -> DesiredState:
                     )
                 seen[(section, key)] = path
                 state[section].append(item)
+    state["dashboards"].extend(
+        [phone_twin(spec) for spec in state["dashboards"] if spec.get("phone", True)]
+    )
     return state

@@ -73,6 +73,28 @@ def position_json(
     return position
 
 
+# The header's owner and "modified ... ago" line does not fit beside a title on a phone: it hid the
+# title and, with a longer "ago", pushed the page wider than the screen.
+PHONE_CSS = '[data-test="metadata-bar"] { display: none; }\n'
+
+
+def phone_twin(spec: dict[str, Any]) -> dict[str, Any]:
+    """The phone layout of a bundle dashboard: the same charts, filters, refresh and roles, with
+    every cell on a row of its own across all 12 columns.
+
+    Superset's grid never reflows (a chart is sized in JavaScript from its share of the 12
+    columns), so a phone gets a dashboard of its own, `<slug>-phone`, derived here rather than
+    written twice (docs/decisions/superset-dashboards.md).
+    """
+    return {
+        **spec,
+        "title": f"{spec['title']} (phone)",
+        "slug": f"{spec['slug']}-phone",
+        "rows": [[{**cell, "width": 12}] for row in spec["rows"] for cell in row],
+        "css": PHONE_CSS,
+    }
+
+
 def native_filter(
     dashboard: str, spec: dict[str, Any], dataset_ids: dict[str, int]
 ) -> dict[str, Any]:

@@ -37,3 +37,8 @@ def open_dashboard(page: Page, base_url: str, slug: str, chart_count: int) -> li
 def big_numbers(states: list[dict[str, Any]]) -> dict[str, str]:
     """Chart title -> the big number it shows."""
     return {s["title"]: s["bigNumber"] for s in states if s["bigNumber"] is not None}
+
+
+def with_phone_layouts(*slugs: str) -> set[str]:
+    """The slugs of these dashboards and of their phone layouts (`<slug>-phone`)."""
+    return {f"{slug}{layout}" for slug in slugs for layout in ("", "-phone")}

@@ -133,6 +133,20 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
             "closing_quantity_available integer, had_stockout boolean)"
         )
         conn.executemany("insert into marts.fct_daily_stock values (?, ?, ?, ?, ?, ?)", stock)
+        # The Sales & Revenue mart, denormalised the way dbt_project's sales_order_lines is.
+        conn.execute(
+            "create table marts.sales_order_lines as "
+            "select lines.order_line_id, lines.order_id, lines.ordered_at, lines.ordered_date, "
+            "orders.shipping_region as region, lines.channel, customers.segment, "
+            "lines.department, lines.category, lines.subcategory, products.brand, "
+            "products.product_name, lines.quantity, lines.line_total, lines.margin_amount, "
+            "lines.currency "
+            "from marts.fct_order_lines as lines "
+            "left join marts.fct_orders as orders on lines.order_id = orders.order_id "
+            "left join marts.dim_products as products on lines.product_id = products.product_id "
+            "left join marts.dim_customers as customers "
+            "on lines.customer_id = customers.customer_id"
+        )
         conn.execute(
             "create table restricted.pii_customers as "
             "select customer_id, customer_id || '@example.com' as email "

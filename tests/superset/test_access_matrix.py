@@ -5,17 +5,26 @@ from __future__ import annotations
 import pytest
 
 from tests.superset.conftest import SupersetServer, api_session
+from tests.superset.dashboard_page import with_phone_layouts
 
 pytestmark = pytest.mark.superset
 
-ALL_DASHBOARDS = {"executive-live", "sales-revenue", "operations", "data-quality"}
+
+ALL_DASHBOARDS = with_phone_layouts("executive-live", "sales-revenue", "operations", "data-quality")
 # user: (SQL Lab on marts, SQL Lab on restricted PII, builds charts, lists datasets,
 #        administers users, dashboards visible)
 MATRIX = {
     "admin": (True, True, True, True, True, ALL_DASHBOARDS),
     "analyst": (True, False, True, True, False, ALL_DASHBOARDS),
     "viewer": (False, False, False, False, False, ALL_DASHBOARDS),
-    "manager_ca": (False, False, False, False, False, {"executive-live", "sales-revenue"}),
+    "manager_ca": (
+        False,
+        False,
+        False,
+        False,
+        False,
+        with_phone_layouts("executive-live", "sales-revenue"),
+    ),
     "svc_api": (False, False, False, False, False, ALL_DASHBOARDS),
 }
 

@@ -1,6 +1,7 @@
 """Every role opens every dashboard it may see in headless Chromium: all charts draw without
-error, and the key numbers equal direct queries on the serving database and the live table.
-Desktop and phone-width screenshots go to test-artifacts/superset/."""
+error, and the key numbers equal direct queries on the serving database and the live table; each
+dashboard's phone layout (`<slug>-phone`) fills a 390 px screen with one full-width chart per row.
+Desktop and phone screenshots go to test-artifacts/superset/<user>/."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import Browser, Page
 
 from acme.warehouse.duckdb_delta import connection_config
 from tests.superset.conftest import ARTIFACTS, SupersetServer, api_session, log_in
-from tests.superset.dashboard_page import big_numbers, open_dashboard
+from tests.superset.dashboard_page import big_numbers, open_dashboard, with_phone_layouts
 from tests.superset.superset_sample_lake import append_live_order
 
 pytestmark = pytest.mark.superset
@@ -30,6 +31,20 @@ DASHBOARDS = {
 }
 CHART_COUNTS = {"executive-live": 9, "sales-revenue": 6, "operations": 5, "data-quality": 4}
 REGION_OF = {"manager_ca": "CA"}
+# Superset's dashboard padding and grid gutters take this much of the phone's width at most.
+PHONE_MARGINS_PX = 48
+
+# Every chart holder's width, and that of what it drew (canvas, table or big number).
+CHART_WIDTHS = """() => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+  .map(h => {
+    const drawn = h.querySelector('.chart-container canvas, .chart-container table,'
+                                  + ' .chart-container .header-line');
+    return {
+      title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
+      holder: h.getBoundingClientRect().width,
+      drawn: drawn ? drawn.getBoundingClientRect().width : 0,
+    };
+  })"""
 
 
 def query_one(server: SupersetServer, sql: str) -> object:
@@ -119,8 +134,39 @@ def test_dashboard_renders_with_correct_numbers(
     folder = ARTIFACTS / user
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{slug}-desktop.png"), full_page=True)
+
+
+@pytest.mark.parametrize("slug", CHART_COUNTS)
+def test_phone_layout_fills_a_phone_screen(
+    logged_in: tuple[str, Page], slug: str, superset_server: SupersetServer
+) -> None:
+    """At 390 px the phone twin shows every chart at the screen's width, drawn at that width (not
+    a desktop-sized chart cropped or squeezed), with the same numbers and no error."""
+    user, page = logged_in
+    if slug not in DASHBOARDS[user]:
+        return
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(1500)  # let the grid re-lay out and charts resize
+    states = open_dashboard(page, superset_server.url, f"{slug}-phone", CHART_COUNTS[slug])
+    assert [s["title"] for s in states if s["error"]] == [], states
+    shown = big_numbers(states)
+    for title, value in expected_numbers(superset_server, slug, user).items():
+        assert shown[title] == value, f"{user} sees {title} = {shown[title]}, the data say {value}"
+    viewport = page.evaluate("() => document.documentElement.clientWidth")
+    assert viewport == PHONE["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport, (
+        "the page scrolls sideways on a phone"
+    )
+    widths = page.evaluate(CHART_WIDTHS)
+    assert len(widths) == CHART_COUNTS[slug]
+    too_narrow = [w for w in widths if w["holder"] < viewport - PHONE_MARGINS_PX]
+    assert too_narrow == [], f"charts narrower than the phone allows: {too_narrow}"
+    # Big numbers are text as wide as their digits; canvases and tables must span the chart.
+    squeezed = [
+        w for w in widths if w["title"] not in shown and w["drawn"] < 0.9 * w["holder"] - 32
+    ]
+    assert squeezed == [], f"charts not drawn at the phone's width: {squeezed}"
+    folder = ARTIFACTS / user
+    folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{slug}-phone.png"), full_page=True)
 
 
@@ -136,7 +182,7 @@ def test_region_manager_is_limited_to_region(superset_server: SupersetServer) ->
     assert 0 < california < total
     api = api_session(superset_server, "manager_ca")
     slugs = {d["slug"] for d in api.get_json("/api/v1/dashboard/?q=(page_size:100)")["result"]}
-    assert slugs == set(DASHBOARDS["manager_ca"])
+    assert slugs == with_phone_layouts(*DASHBOARDS["manager_ca"])
 
 
 def test_executive_live_refreshes_and_shows_a_new_order_within_10_seconds(

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # Dead letters per sensor tick above which the dead-letter sensor alerts.
     alert_dead_letter_threshold: int = Field(default=50, ge=1)
 
+    # Scheduled dashboard reports (orchestration/reports/dashboards.py), sent through the alerts'
+    # SMTP relay; the schedule exists when recipients are set.
+    superset_url: str = "http://127.0.0.1:8088"
+    report_email_to: str = ""  # comma-separated recipients
+
     @model_validator(mode="after")
     def _resolve_and_check(self) -> Settings:
         for name in (
@@ -112,6 +117,8 @@ class Settings(BaseSettings):
             )
         if self.alert_email_to and not self.alert_smtp_host:
             raise ValueError("ACME_ALERT_EMAIL_TO needs ACME_ALERT_SMTP_HOST to send through")
+        if self.report_email_to and not self.alert_smtp_host:
+            raise ValueError("ACME_REPORT_EMAIL_TO needs ACME_ALERT_SMTP_HOST to send through")
         if self.local_kafka_port == self.local_kafka_controller_port:
             raise ValueError(
                 "ACME_LOCAL_KAFKA_PORT and ACME_LOCAL_KAFKA_CONTROLLER_PORT must differ"
@@ -129,6 +136,11 @@ class Settings(BaseSettings):
     def alert_recipients(self) -> list[str]:
         """The e-mail alert recipients, parsed from the comma-separated setting."""
         return [address.strip() for address in self.alert_email_to.split(",") if address.strip()]
+
+    @property
+    def report_recipients(self) -> list[str]:
+        """The scheduled dashboard reports' recipients, parsed from the comma-separated setting."""
+        return [address.strip() for address in self.report_email_to.split(",") if address.strip()]
 
     @property
     def kafka_is_local(self) -> bool:

@@ -34,6 +34,11 @@ from orchestration.raw.checks import raw_events_gx_suite
 from orchestration.raw.freshness import raw_freshness_checks
 from orchestration.raw.sensors import build_raw_sensors, observe_raw_job
 from orchestration.reports.assets import daily_sales_report, weekly_sales_summary
+from orchestration.reports.dashboards import (
+    DashboardReportsResource,
+    build_dashboard_report_schedules,
+    daily_dashboard_reports_job,
+)
 from orchestration.resources import LakehouseResource
 from orchestration.warehouse.checks import (
     fct_orders_gx_suite,
@@ -83,10 +88,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             weekly_maintenance_job,
             daily_analytics_job,
             weekly_report_job,
+            daily_dashboard_reports_job,
         ],
         schedules=[
             *build_maintenance_schedules(environment),
             *build_analytics_schedules(environment),
+            *build_dashboard_report_schedules(environment),
         ],
         sensors=[
             # Evaluates the declarative automation conditions (orchestration/automation.py);
@@ -111,6 +118,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "lakehouse": LakehouseResource.from_settings(settings),
             "alerts": AlertsResource.from_settings(settings),
+            "dashboard_reports": DashboardReportsResource.from_settings(settings),
             "dbt": dbt_resource(),
         },
     )

@@ -84,6 +84,27 @@ def test_jobs_schedules_and_sensors_are_registered(defs: dg.Definitions) -> None
     } <= sensors
 
 
+def test_dashboard_reports_are_scheduled_when_recipients_are_set(tmp_path: Path) -> None:
+    def report_schedules(**recipients: str) -> list[str]:
+        defs = build_definitions(
+            Settings(
+                environment=Environment.CI,
+                lake_root=tmp_path / "lake",
+                dagster_home=tmp_path / "home",
+                alert_smtp_host="smtp.example.com",
+                **recipients,
+            )
+        )
+        return [
+            schedule.cron_schedule  # type: ignore[misc]
+            for schedule in defs.schedules or []  # type: ignore[union-attr]
+            if schedule.job_name == "daily_dashboard_reports_job"  # type: ignore[union-attr]
+        ]
+
+    assert report_schedules() == []
+    assert report_schedules(report_email_to="cfo@acme.example") == ["0 7 * * *"]
+
+
 def test_the_dagster_home_is_prepared_outside_git(tmp_path: Path) -> None:
     environment = OrchestrationEnvironment(
         Settings(environment=Environment.PROD, pii_salt="s3cret", dagster_home=tmp_path / "home")

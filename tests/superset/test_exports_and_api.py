@@ -18,6 +18,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from acme.settings import Environment, Settings
+from orchestration.alerts.resources import AlertsResource
+from orchestration.reports.dashboards import (
+    DAILY_DASHBOARDS,
+    DashboardReportsResource,
+    daily_dashboard_reports_job,
+)
 from tests.conftest import free_port
 from tests.superset.conftest import ApiSession, SupersetServer, api_session
 
@@ -132,6 +139,40 @@ def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
     history = [json.loads(line) for line in (reports / "history.jsonl").read_text().splitlines()]
     assert [entry["status"] for entry in history] == ["sent", "sent"]
     assert all(Path(entry["folder"], "sales-revenue.pdf").exists() for entry in history)
+
+
+def test_dagster_job_emails_the_daily_dashboards_and_keeps_their_history(
+    superset_server: SupersetServer,
+    inbox: tuple[_Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scheduled delivery: the job the daily schedule runs, through Dagster, end to end."""
+    receiver, port = inbox
+    already = len(receiver.messages)
+    monkeypatch.setenv("SUPERSET_SVC_API_PASSWORD", superset_server.passwords["svc_api"])
+    settings = Settings(
+        environment=Environment.CI,
+        lake_root=tmp_path / "lake",
+        superset_url=superset_server.url,
+        report_email_to="cfo@acme.example, ops@acme.example",
+        alert_smtp_host="127.0.0.1",
+        alert_smtp_port=port,
+    )
+    result = daily_dashboard_reports_job.execute_in_process(
+        resources={
+            "dashboard_reports": DashboardReportsResource.from_settings(settings),
+            "alerts": AlertsResource.from_settings(settings),
+        }
+    )
+    assert result.success
+    sent = receiver.messages[already:]
+    assert [m["To"] for m in sent] == ["cfo@acme.example, ops@acme.example"] * len(DAILY_DASHBOARDS)
+    history_file = settings.lake_root / "reports" / "history.jsonl"
+    history = [json.loads(line) for line in history_file.read_text().splitlines()]
+    assert [(entry["dashboard"], entry["status"]) for entry in history] == [
+        (slug, "sent") for slug in DAILY_DASHBOARDS
+    ]
 
 
 def test_a_failed_report_is_recorded_and_reported(

@@ -1,143 +1,127 @@
-"""Chart query time per dashboard: p50/p95 of Superset's chart data API, uncached.
+"""Chart query time per dashboard at 10M raw events: p50/p95 of Superset's chart data API, uncached.
 
-Runs a real Superset (its own environment, `acme-superset up`) against the serving database the
-pipeline published, if there is one with marts, else against a synthetic serving database of the
-same tables generated here at `SYNTHETIC_ORDERS` orders (about 10M events' worth of order, line,
-payment and session rows). Each chart of each dashboard is queried `ROUNDS` times with
-`force=true`, so every timing includes the DuckDB query, never Superset's cache.
+Everything Superset reads comes from one lake of raw events, produced the production way:
+- the marts: `dbt build` of dbt_project over the lake's raw table into a build database of this
+  benchmark, then `publish`: the serving copy Superset opens;
+- the live per-minute metrics: the ingester's own `LiveAggregator` over the same events, moved in
+  time so the newest event is now (Executive Live shows the last 24 h, 1 h and 15 min), then
+  expired to the live table's retention like the maintenance job does;
+- dead letters: an empty table (a healthy ingest).
+
+The lake is `ACME_BENCH_SUPERSET_LAKE` (read only, e.g. the 10M-event lake the dbt benchmark
+makes), else one made here like bench_dbt's: simulate -> JSONL -> ingest backfill of
+`ACME_BENCH_SUPERSET_EVENTS` (10,000,000) events, which takes many minutes.
+
+A real Superset (its own environment, `acme-superset up`) then answers each chart of each desktop
+dashboard `ROUNDS` times with `force=true`, so every timing includes the DuckDB query, never
+Superset's cache (phone layouts run the same charts). Wall times depend on the machine's load;
+the CPU seconds of Superset's process tree per request are the steadier figure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import psutil
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 import requests
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
+from pydantic import SecretStr
 
-from acme.settings import REPO_ROOT, get_settings
-from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS
+from acme.settings import REPO_ROOT, Settings
+from acme.simulator import SimulationConfig, simulate
+from acme.simulator.sinks import write_jsonl
+from acme.warehouse.dbt import build
+from acme.warehouse.publish import publish
+from ingest import maintenance
+from ingest.backfill import backfill_files
+from ingest.live_metrics import OBSERVED_TYPES, SESSION_TYPES, LiveAggregator, _StoredEvent
+from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS
+from orchestration.maintenance.assets import RETENTION_DAYS
 
 ROUNDS = 7
-SYNTHETIC_ORDERS = 1_500_000
+TARGET_P95_SECONDS = 1.0
 SUPERSET = REPO_ROOT / "superset" / ".venv" / "bin" / "acme-superset"
+SIMULATED_DAYS = 30
+# Measured on the simulator: 10,116,387 raw events from 224,444 customers in 30 days.
+EVENTS_PER_CUSTOMER_DAY = 1.5
+MART_TABLES = ("fct_orders", "fct_order_lines", "sales_order_lines", "fct_payments")
+
+
+def simulated_lake(root: Path, events: int) -> Path:
+    """A new lake of about `events` raw events: simulator -> JSONL -> ingest backfill."""
+    customers = max(100, round(events / (EVENTS_PER_CUSTOMER_DAY * SIMULATED_DAYS)))
+    config = SimulationConfig(seed=2026, customers=customers, days=SIMULATED_DAYS)
+    write_jsonl(simulate(config), root / "jsonl")
+    settings = Settings(lake_root=root / "lake", pii_salt=SecretStr("bench-salt"))
+    backfill_files(settings, sorted((root / "jsonl").glob("*.jsonl")), None)
+    shutil.rmtree(root / "jsonl")
+    return root / "lake"
+
+
+def live_tables(raw_lake: Path, lake_root: Path) -> int:
+    """The live minute metrics of every raw event, fed day by day in event order to the ingester's
+    aggregator, shifted to end now and expired to retention; plus an empty dead-letter table."""
+    events = DeltaTable(str(RAW_EVENTS.path(raw_lake))).to_pyarrow_dataset()
+    dates = events.to_table(columns=["event_date", "event_time"])
+    now = datetime.now(UTC)
+    shift = pa.scalar(now - pc.max(dates["event_time"]).as_py(), pa.duration("us"))
+    relevant = pads.field("event_type").isin(pa.array(sorted(OBSERVED_TYPES | SESSION_TYPES)))
+    observed = pa.array(sorted(OBSERVED_TYPES))
+    aggregator = LiveAggregator()
+    live_path = str(LIVE_MINUTE_METRICS.path(lake_root))
+    for day in sorted(pc.unique(dates["event_date"]).to_pylist()):
+        batch = events.to_table(
+            columns=["event_id", "event_type", "event_time", "payload"],
+            filter=relevant & (pads.field("event_date") == pa.scalar(day, pa.date32())),
+        ).sort_by("event_time")
+        batch = batch.set_column(2, "event_time", pc.add(batch["event_time"], shift))
+        for row in batch.filter(pc.is_in(batch["event_type"], observed)).to_pylist():
+            event = _StoredEvent(
+                row["event_id"], row["event_type"], row["event_time"], row["payload"].encode()
+            )
+            aggregator.observe(event, count=True)
+        aggregator.observe_activity(batch)
+        # One commit per day, in time order, as the ingester's flushes leave it.
+        write_deltalake(live_path, aggregator.drain(now), mode="append")
+    # Then the nightly maintenance: expire past retention, bin-pack the files.
+    maintenance.expire(lake_root, "live", keep_days=RETENTION_DAYS["live"])
+    maintenance.compact(lake_root, "live")
+    write_deltalake(
+        str(DEAD_LETTERS.path(lake_root)),
+        pa.Table.from_pylist([], schema=DEAD_LETTERS.schema),
+        mode="overwrite",
+    )
+    return int(DeltaTable(live_path).to_pyarrow_dataset().count_rows())
+
+
+def _row_counts(serving: Path) -> dict[str, int]:
+    with duckdb.connect(str(serving), read_only=True) as conn:
+        return {
+            table: int(conn.execute(f"select count(*) from marts.{table}").fetchone()[0])  # type: ignore[index]
+            for table in MART_TABLES
+        }
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _has_marts(path: Path) -> bool:
-    if not path.exists():
-        return False
-    with duckdb.connect(str(path), read_only=True) as conn:
-        return bool(
-            conn.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'marts' "
-                "and table_name = 'fct_order_lines'"
-            ).fetchone()[0]  # type: ignore[index]
-        )
-
-
-def synthetic_serving_db(path: Path, orders: int) -> dict[str, int]:
-    """Marts with the served tables' names and columns, generated inside DuckDB."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as conn:
-        conn.execute(f"""
-            create schema marts;
-            create table marts.dim_products as
-              select 'P' || i as product_id, 'Product ' || i as product_name,
-                     'brand-' || (i % 40) as brand, 'dept-' || (i % 3) as department,
-                     ['electronics', 'home', 'fashion', 'sports'][1 + i % 4] as category,
-                     'sub-' || (i % 12) as subcategory, true as is_current
-              from range(2000) t(i);
-            create table marts.dim_customers as
-              select 'C' || i as customer_id, ['new', 'regular', 'vip'][1 + i % 3] as segment,
-                     ['CA', 'NY', 'TX', 'IL'][1 + i % 4] as region, 'US' as country,
-                     true as is_current
-              from range(200000) t(i);
-            create table marts.fct_orders as
-              select 'O' || i as order_id, 'C' || (hash(i) % 200000)::bigint as customer_id,
-                     ['web', 'mobile', 'marketplace'][1 + i % 3] as channel, 'USD' as currency,
-                     (10 + (hash(i * 5) % 50000)::bigint / 100)::decimal(18, 2) as order_total,
-                     order_total as net_revenue,
-                     ['CA', 'NY', 'TX', 'IL'][1 + (hash(i) % 4)::bigint] as shipping_region,
-                     timestamp '2025-01-01' + to_seconds((hash(i * 7) % 31536000)::bigint) as ordered_at,
-                     ordered_at::date as ordered_date,
-                     ['placed', 'confirmed', 'paid', 'shipped', 'delivered', 'returned', 'cancelled'][1 + (hash(i * 3) % 7)::bigint] as order_status
-              from range({orders}) t(i);
-            create table marts.fct_order_lines as
-              select o.order_id || '-' || l.line_number as order_line_id, o.order_id, l.line_number,
-                     o.customer_id, 'P' || (hash(o.order_id || l.line_number) % 2000)::bigint as product_id,
-                     o.channel, 'dept-' || l.line_number as department,
-                     ['electronics', 'home', 'fashion', 'sports'][1 + l.line_number] as category,
-                     'sub-' || l.line_number as subcategory, o.ordered_at, o.ordered_date,
-                     1 + l.line_number % 3 as quantity, (o.order_total / 3)::decimal(18, 2) as unit_price,
-                     0::decimal(18, 2) as discount, (o.order_total / 3)::decimal(18, 2) as line_total,
-                     (o.order_total / 5)::decimal(18, 2) as cost_amount,
-                     (o.order_total / 3 - o.order_total / 5)::decimal(18, 2) as margin_amount, o.currency
-              from marts.fct_orders o, (select unnest([1, 2, 3]) as line_number) l;
-            create table marts.fct_payments as
-              select 'PAY' || order_id as payment_id, order_id, customer_id, order_total as amount,
-                     currency, ['card', 'paypal', 'klarna'][1 + (hash(order_id) % 3)::bigint] as provider,
-                     'wallet' as method, ordered_at + interval 1 minute as initiated_at,
-                     ordered_date as payment_date,
-                     (hash(order_id) % 20)::bigint <> 0 as is_successful,
-                     case when is_successful then 'completed' else 'failed' end as payment_status
-              from marts.fct_orders;
-            create table marts.fct_daily_stock as
-              select product_id, 'W' || w as warehouse_id, current_date - d::integer as stock_date,
-                     (hash(product_id || w || d) % 100)::integer as closing_quantity_on_hand,
-                     closing_quantity_on_hand - 1 as closing_quantity_available,
-                     closing_quantity_on_hand = 0 as had_stockout
-              from marts.dim_products, range(3) t(w), range(30) s(d);
-        """)
-        counts = {
-            table: int(conn.execute(f"select count(*) from marts.{table}").fetchone()[0])  # type: ignore[index]
-            for table in ("fct_orders", "fct_order_lines", "fct_payments", "dim_customers")
-        }
-    return counts
-
-
-def synthetic_live_tables(lake_root: Path) -> int:
-    """24 hours of per-minute live partials for 4 regions x 3 channels, plus sessions."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    rows: dict[str, list[Any]] = {f.name: [] for f in LIVE_MINUTE_METRICS.schema}
-    for back in range(24 * 60):
-        minute = now - timedelta(minutes=back)
-        for region in ("CA", "NY", "TX", "IL"):
-            for n, channel in enumerate(("web", "mobile", "marketplace")):
-                values = {
-                    "minute": minute, "region": region, "channel": channel,
-                    "payment_provider": ("card", "paypal", "klarna")[n], "currency": "USD",
-                    "session_id": f"S{back}-{region}-{channel}", "orders_placed": 3,
-                    "revenue_amount": Decimal("123.45"), "payment_successes": 3,
-                    "payment_failures": back % 2, "flushed_at": now,
-                }  # fmt: skip
-                for key, value in values.items():
-                    rows[key].append(value)
-    table = pa.Table.from_pydict(rows, schema=LIVE_MINUTE_METRICS.schema)
-    write_deltalake(str(LIVE_MINUTE_METRICS.path(lake_root)), table, mode="overwrite")
-    write_deltalake(
-        str(DEAD_LETTERS.path(lake_root)),
-        pa.Table.from_pylist([], schema=DEAD_LETTERS.schema),
-        mode="overwrite",
-    )
-    return table.num_rows
 
 
 def _start(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
@@ -152,6 +136,17 @@ def _start(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[b
             raise RuntimeError(f"Superset did not come up:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.5)
     return process
+
+
+def _cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU time of the Superset server's process tree so far."""
+    total = 0.0
+    root = psutil.Process(process.pid)
+    for member in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = member.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _session(url: str, password: str) -> requests.Session:
@@ -171,13 +166,19 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(url: str, password: str) -> dict[str, Any]:
-    """p50/p95/max of uncached chart data requests, per dashboard."""
+def measure(url: str, password: str, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """p50/p95/max of uncached chart data requests and the server's CPU per request, per
+    desktop dashboard."""
     http = _session(url, password)
     results: dict[str, Any] = {}
-    for dashboard in http.get(f"{url}/api/v1/dashboard/", timeout=60).json()["result"]:
+    for dashboard in http.get(f"{url}/api/v1/dashboard/?q=(page_size:100)", timeout=60).json()[
+        "result"
+    ]:
+        if dashboard["slug"].endswith("-phone"):
+            continue
         charts = http.get(f"{url}/api/v1/dashboard/{dashboard['id']}/charts", timeout=60).json()
         timings: list[float] = []
+        cpu_before = _cpu_seconds(server)
         for _ in range(ROUNDS):
             for chart in charts["result"]:
                 started = time.perf_counter()
@@ -192,44 +193,72 @@ def measure(url: str, password: str) -> dict[str, Any]:
             "p50_seconds": round(statistics.median(timings), 3),
             "p95_seconds": round(_percentile(timings, 0.95), 3),
             "max_seconds": round(max(timings), 3),
+            "server_cpu_seconds_per_request": round(
+                (_cpu_seconds(server) - cpu_before) / len(timings), 3
+            ),
         }
     return results
 
 
 def run() -> dict[str, Any]:
-    settings = get_settings()
-    with tempfile.TemporaryDirectory(prefix="bench-superset-") as folder:
-        home = Path(folder)
-        if _has_marts(settings.duckdb_serving_path):
-            serving, lake_root = settings.duckdb_serving_path, settings.lake_root
-            data: dict[str, Any] = {"source": f"published serving database {serving}"}
+    root = Path(tempfile.mkdtemp(prefix="bench-superset-"))
+    try:
+        given = os.environ.get("ACME_BENCH_SUPERSET_LAKE")
+        if given:
+            raw_lake = Path(given)
         else:
-            lake_root = home / "lake"
-            serving = lake_root / "warehouse" / "serving.duckdb"
-            print(
-                f"generating a synthetic serving database ({SYNTHETIC_ORDERS:,} orders)...",
-                flush=True,
-            )
-            data = {"source": "synthetic", "rows": synthetic_serving_db(serving, SYNTHETIC_ORDERS)}
-            data["rows"]["live_minute_metrics"] = synthetic_live_tables(lake_root)
+            events = int(os.environ.get("ACME_BENCH_SUPERSET_EVENTS", "10000000"))
+            print(f"simulating a lake of about {events:,} raw events...", flush=True)
+            raw_lake = simulated_lake(root / "simulated", events)
+        lake_root = root / "lake"
+        settings = Settings(
+            lake_root=raw_lake,
+            duckdb_build_path=root / "warehouse" / "build.duckdb",
+            duckdb_serving_path=root / "warehouse" / "serving.duckdb",
+            pii_salt=SecretStr("bench-salt"),
+        )
+        print(f"building the warehouse from {raw_lake}...", flush=True)
+        started = time.perf_counter()
+        build(settings, full_refresh=True, target_path=root / "dbt-target", capture=True)
+        publish(settings)
+        build_seconds = time.perf_counter() - started
+        print("computing the live metrics...", flush=True)
+        live_rows = live_tables(raw_lake, lake_root)
+        raw_events = DeltaTable(str(RAW_EVENTS.path(raw_lake))).to_pyarrow_dataset().count_rows()
+        data = {
+            "lake": str(raw_lake) if given else "simulated",
+            "raw_events": raw_events,
+            "rows": {**_row_counts(settings.duckdb_serving_path), "live_minute_metrics": live_rows},
+            "warehouse_build_and_publish_seconds": round(build_seconds, 1),
+        }
         password = secrets.token_urlsafe(16)
         env = {
             **os.environ,
             "ACME_ENVIRONMENT": "ci",
             "SUPERSET_SECRET_KEY": secrets.token_urlsafe(48),
-            "SUPERSET_HOME": str(home / "superset"),
+            "SUPERSET_HOME": str(root / "superset"),
             "SUPERSET_CONFIG_PATH": str(REPO_ROOT / "superset_config.py"),
             "ACME_LAKE_ROOT": str(lake_root),
-            "ACME_DUCKDB_SERVING_PATH": str(serving),
+            "ACME_DUCKDB_SERVING_PATH": str(settings.duckdb_serving_path),
             **{f"SUPERSET_{user}_PASSWORD": password
                for user in ("ADMIN", "ANALYST", "VIEWER", "MANAGER_CA", "SVC_API")},
         }  # fmt: skip
         port = _free_port()
         print("starting Superset...", flush=True)
-        process = _start(env, port, home / "superset.log")
+        process = _start(env, port, root / "superset.log")
         try:
-            dashboards = measure(f"http://127.0.0.1:{port}", password)
+            load_before = os.getloadavg()[0]
+            dashboards = measure(f"http://127.0.0.1:{port}", password, process)
+            load_after = os.getloadavg()[0]
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=60)
-    return {"data": data, "rounds": ROUNDS, "dashboards": dashboards}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return {
+        "data": data,
+        "rounds": ROUNDS,
+        "target_p95_seconds": TARGET_P95_SECONDS,
+        "load_average_1m": {"before": round(load_before, 2), "after": round(load_after, 2)},
+        "dashboards": dashboards,
+    }

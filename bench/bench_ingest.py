@@ -2,7 +2,9 @@
 event-to-lake latency at the demo rate. Runs against its own real broker on free ports.
 
 Sizes: ACME_BENCH_INGEST_EVENTS (default 1,000,000) events for throughput; ACME_BENCH_DEMO_SECONDS
-(default 30) at ACME_BENCH_DEMO_RATE (default 200) events/s for latency.
+(default 30) at ACME_BENCH_DEMO_RATE (default 200) events/s for latency; ACME_BENCH_BACKLOG_EVENTS
+(default 10,000,000; 0 skips it) for peak RSS while catching up on a large backlog, which is the
+long step (about 20 minutes).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +37,11 @@ from acme.kafka.local_broker import LocalBroker
 from acme.kafka.topics import ensure_topics, project_topics, topic_for
 from acme.settings import Settings
 from acme.simulator import SimulationConfig, simulate
+from ingest.ingester import Shard
 from ingest.tables import RAW_EVENTS
+
+DISTINCT_EVENTS = 1_000_000
+"""Simulated events held in memory for producing; larger backlogs send them again."""
 
 
 def _free_port() -> int:
@@ -47,7 +55,9 @@ def _log(message: str) -> None:
 
 
 def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
-    """Simulated events (valid, bad and duplicates as in production noise) until `target`."""
+    """Simulated events (valid, bad and duplicates as in production noise) until `target`. A
+    backlog beyond `DISTINCT_EVENTS` repeats them: simulating is slower than the ingest being
+    measured, and the ingester's memory does not depend on the events being new."""
     ensure_topics(settings)
     producer = KafkaProducer(
         **client_options(settings),
@@ -56,31 +66,33 @@ def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
         batch_size=1024 * 1024,
         compression_type=None,
     )
-    sent = total_bytes = 0
+    events: list[tuple[str, bytes | None, bytes]] = []
     seed = 0
-    while sent < target:
+    while len(events) < min(target, DISTINCT_EVENTS):
         run = simulate(
             SimulationConfig(
                 seed=seed, days=30, customers=40_000, bad_share=0.001, duplicate_share=0.01
             )
         )
-        for event in run.events:
-            producer.send(topic_for(event.context, settings), key=event.key, value=event.value)
-            sent += 1
-            total_bytes += len(event.value)
-            if sent % 200_000 == 0:
-                _log(f"produced {sent:,}")
-            if sent >= target:
-                break
+        events += [(topic_for(e.context, settings), e.key, e.value) for e in run.events]
         seed += 1
+    del events[target:]
+    sent = total_bytes = 0
+    while sent < target:
+        for topic, key, value in events[: target - sent]:
+            producer.send(topic, key=key, value=value)
+            sent += 1
+            total_bytes += len(value)
+            if sent % 1_000_000 == 0:
+                _log(f"produced {sent:,}")
     producer.flush()
     producer.close()
     return sent, total_bytes
 
 
-def _consume_only(settings: Settings, expected: int) -> dict[str, float]:
-    """kafka-python reading and discarding everything, configured like the ingester: events/s
-    (wall clock) and CPU time per event (which other load on the machine does not inflate)."""
+def _consume_share(settings: Settings, shard: Shard) -> tuple[int, float, float, float]:
+    """One consume-only process over `shard` of the partitions (the ingester's split), from the
+    beginning to their end offsets: records, start and end (epoch seconds), CPU seconds."""
     consumer = KafkaConsumer(
         **client_options(settings),
         group_id=None,
@@ -93,17 +105,41 @@ def _consume_only(settings: Settings, expected: int) -> dict[str, float]:
         TopicPartition(topic, p)
         for topic in project_topics(settings)
         for p in consumer.partitions_for_topic(topic) or ()
+        if shard.owns((topic, p))
     ]
     consumer.assign(partitions)
     consumer.seek_to_beginning()
+    expected = sum(consumer.end_offsets(partitions).values())
     seen = 0
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.time(), time.process_time()
     while seen < expected:
         for records in consumer.poll(timeout_ms=1000).values():
             seen += len(records)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    ended, cpu = time.time(), time.process_time() - cpu_started
     consumer.close()
-    return {"events_per_s": round(seen / elapsed), "cpu_us_per_event": round(cpu / seen * 1e6, 1)}
+    return seen, started, ended, cpu
+
+
+def _consume_only(settings: Settings, expected: int, processes: int) -> dict[str, Any]:
+    """kafka-python reading and discarding everything, configured like the ingester and split
+    over as many processes as the ingest run it is compared with: events/s (wall clock, first
+    start to last end) and CPU time per event (which other load on the machine does not
+    inflate)."""
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        shares = list(pool.map(_consume_share, [settings] * processes, _shards(processes)))
+    seen = sum(s[0] for s in shares)
+    if seen != expected:
+        raise RuntimeError(f"consumed {seen} records, expected {expected}")
+    elapsed = max(s[2] for s in shares) - min(s[1] for s in shares)
+    return {
+        "processes": processes,
+        "events_per_s": round(seen / elapsed),
+        "cpu_us_per_event": round(sum(s[3] for s in shares) / seen * 1e6, 1),
+    }
+
+
+def _shards(count: int) -> list[Shard]:
+    return [Shard(index, count) for index in range(count)]
 
 
 def _ingest_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -258,61 +294,82 @@ def _demo_latency(settings: Settings, rate: float, seconds: float) -> dict[str, 
     }
 
 
+def _broker_settings(broker: LocalBroker, lake: Path, prefix: str) -> Settings:
+    return Settings(
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        kafka_topic_prefix=prefix,
+        lake_root=lake,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def _throughput(settings: Settings, events: int) -> dict[str, Any]:
+    """Kafka -> Delta with 1 and 2 processes, each beside a consume-only ceiling read by the
+    same number of processes."""
+    _log(f"producing {events:,} simulated events")
+    sent, payload_bytes = _produce_backlog(settings, events)
+    runs = []
+    for workers in (1, 2):
+        consume_only = _consume_only(settings, sent, workers)
+        _log(f"consume-only: {consume_only}")
+        lake = settings.lake_root.parent / f"lake-{workers}"
+        result = _ingest_backlog(settings.model_copy(update={"lake_root": lake}), sent, workers)
+        result["consume_only"] = consume_only
+        result["share_of_ceiling"] = round(result["events_per_s"] / consume_only["events_per_s"], 3)
+        # What landing costs beyond reading: validation, Arrow, live metrics, Delta.
+        result["cpu_us_per_event_beyond_consume"] = round(
+            result["cpu_us_per_event_including_startup"] - consume_only["cpu_us_per_event"], 1
+        )
+        _log(f"Kafka -> Delta: {result}")
+        runs.append(result)
+        shutil.rmtree(lake)
+    return {"events": sent, "mean_event_bytes": round(payload_bytes / sent), "runs": runs}
+
+
+def _backlog_memory(settings: Settings, events: int) -> dict[str, Any]:
+    """Peak RSS of one ingest process catching up on a backlog of `events` (issue bar: 1 GB)."""
+    _log(f"producing a backlog of {events:,} events")
+    sent, _ = _produce_backlog(settings, events)
+    result = _ingest_backlog(settings, sent, workers=1)
+    _log(f"backlog catch-up: {result}")
+    shutil.rmtree(settings.lake_root)
+    return {"events": sent, **result, "target_peak_rss_mib_below": 1024}
+
+
 def run() -> dict[str, Any]:
     events = int(os.environ.get("ACME_BENCH_INGEST_EVENTS", "1000000"))
     demo_rate = float(os.environ.get("ACME_BENCH_DEMO_RATE", "200"))
     demo_seconds = float(os.environ.get("ACME_BENCH_DEMO_SECONDS", "30"))
+    backlog_events = int(os.environ.get("ACME_BENCH_BACKLOG_EVENTS", "10000000"))
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         home = Path(tmp)
         broker = LocalBroker(home=home / "kafka", port=_free_port(), controller_port=_free_port())
         home.joinpath("kafka").mkdir()
         broker.start()
         try:
-            settings = Settings(
-                kafka_bootstrap_servers=broker.bootstrap_servers,
-                kafka_topic_prefix="bench.",
-                lake_root=home / "lake",
-                _env_file=None,  # type: ignore[call-arg]
-            )
-            _log(f"producing {events:,} simulated events")
-            sent, payload_bytes = _produce_backlog(settings, events)
-            _log("consume-only ceiling")
             load_before = os.getloadavg()[0]
-            consume_only = _consume_only(settings, sent)
-            ceiling = consume_only["events_per_s"]
-            _log(f"consume-only: {consume_only}")
-            runs = []
-            for workers in (1, 2):
-                lake = home / f"lake-{workers}"
-                result = _ingest_backlog(
-                    settings.model_copy(update={"lake_root": lake}), sent, workers
-                )
-                result["share_of_ceiling"] = round(result["events_per_s"] / ceiling, 3)
-                # What landing costs beyond reading: validation, Arrow, live metrics, Delta.
-                result["cpu_us_per_event_beyond_consume"] = round(
-                    result["cpu_us_per_event_including_startup"] - consume_only["cpu_us_per_event"],
-                    1,
-                )
-                _log(f"Kafka -> Delta: {result}")
-                runs.append(result)
-                shutil.rmtree(lake)
+            throughput = _throughput(_broker_settings(broker, home / "lake", "bench."), events)
             _log("demo-rate latency")
             latency = _demo_latency(
-                settings.model_copy(
-                    update={"kafka_topic_prefix": "demo.", "lake_root": home / "demo-lake"}
-                ),
-                demo_rate,
-                demo_seconds,
+                _broker_settings(broker, home / "demo-lake", "demo."), demo_rate, demo_seconds
+            )
+            load_after = os.getloadavg()[0]
+            backlog = (
+                _backlog_memory(
+                    _broker_settings(broker, home / "backlog-lake", "backlog."), backlog_events
+                )
+                if backlog_events
+                else None
             )
         finally:
             broker.stop()
     return {
-        "events": sent,
-        "mean_event_bytes": round(payload_bytes / sent),
-        "consume_only": consume_only,
-        "kafka_to_delta": runs,
+        "events": throughput["events"],
+        "mean_event_bytes": throughput["mean_event_bytes"],
+        "kafka_to_delta": throughput["runs"],
         "demo_latency": latency,
         # Other work on the machine slows the wall-clock rates; CPU per event is not inflated.
-        "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},
+        "load_average_1m": {"before": load_before, "after": load_after},
+        "backlog_catch_up": backlog,
         "targets": {"events_per_s": 50_000, "share_of_ceiling": 0.5, "p95_seconds_below": 5},
     }

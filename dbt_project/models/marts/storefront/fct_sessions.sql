@@ -1,9 +1,20 @@
 -- One row per storefront session, with its activity counts and the person it belongs to:
 -- sessions are stitched across devices by customer (a signed-in session, or an anonymous id that
 -- signed in on any session, maps to that customer).
+-- Incremental: a run recomputes, from all their events, only the sessions that events ingested
+-- since the last run can change (docs/decisions/dbt-incremental-strategy.md) and merges them.
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='merge',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
-sessions as (
+all_sessions as (
     select * from {{ ref('stg_storefront__sessions_started') }}
 ),
 
@@ -23,13 +34,48 @@ orders as (
     select * from {{ ref('stg_orders__orders_placed') }}
 ),
 
+{% if is_incremental() %}
+-- Staging is append-only in ingest order, so everything ingested at or after the newest event
+-- this table already reflects is new; recomputing a session twice is harmless.
+    high_water_mark as (
+        select max(last_ingested_at) as ingested_at from {{ this }}
+    ),
+
+    changed_session_ids as (
+        {%- for activity in ['all_sessions', 'page_views', 'product_views', 'searches', 'orders'] %}
+            select session_id from {{ activity }}
+            where ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
+            union
+        {%- endfor %}
+        -- a newly signed-in session re-attributes every session of its device
+        select all_sessions.session_id from all_sessions
+        where all_sessions.anonymous_id in (
+            select new_sign_ins.anonymous_id from all_sessions as new_sign_ins
+            where
+                new_sign_ins.customer_id is not null
+                and new_sign_ins.ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
+        )
+    ),
+
+    sessions as (
+        select * from all_sessions
+        where session_id in (select changed_session_ids.session_id from changed_session_ids)
+    ),
+{% else %}
+    sessions as (
+        select * from all_sessions
+    ),
+{% endif %}
+
 anonymous_identities as (
     -- an anonymous id seen signed in is attributed to its latest customer
     select
         anonymous_id,
         arg_max(customer_id, occurred_at) as customer_id
-    from sessions
-    where customer_id is not null
+    from all_sessions
+    where
+        customer_id is not null
+        and anonymous_id in (select sessions.anonymous_id from sessions)
     group by anonymous_id
 ),
 
@@ -37,24 +83,30 @@ page_view_counts as (
     select
         session_id,
         count(*) as page_views,
-        max(occurred_at) as last_page_view_at
+        max(occurred_at) as last_page_view_at,
+        max(ingested_at) as last_ingested_at
     from page_views
+    where session_id in (select sessions.session_id from sessions)
     group by session_id
 ),
 
 product_view_counts as (
     select
         session_id,
-        count(*) as product_views
+        count(*) as product_views,
+        max(ingested_at) as last_ingested_at
     from product_views
+    where session_id in (select sessions.session_id from sessions)
     group by session_id
 ),
 
 search_counts as (
     select
         session_id,
-        count(*) as searches
+        count(*) as searches,
+        max(ingested_at) as last_ingested_at
     from searches
+    where session_id in (select sessions.session_id from sessions)
     group by session_id
 ),
 
@@ -62,8 +114,10 @@ order_counts as (
     select
         session_id,
         count(*) as orders_placed,
-        sum(order_total) as order_total
+        sum(order_total) as order_total,
+        max(ingested_at) as last_ingested_at
     from orders
+    where session_id in (select sessions.session_id from sessions)
     group by session_id
 ),
 
@@ -93,7 +147,15 @@ final as (
         coalesce(search_counts.searches, 0) as searches,
         coalesce(order_counts.orders_placed, 0) as orders_placed,
         coalesce(order_counts.order_total, 0)::decimal(18, 2) as order_total,
-        coalesce(order_counts.orders_placed, 0) > 0 as is_converted
+        coalesce(order_counts.orders_placed, 0) > 0 as is_converted,
+        -- greatest() skips nulls: sessions without views, searches or orders
+        greatest(
+            sessions.ingested_at,
+            page_view_counts.last_ingested_at,
+            product_view_counts.last_ingested_at,
+            search_counts.last_ingested_at,
+            order_counts.last_ingested_at
+        ) as last_ingested_at
     from sessions
     left join anonymous_identities on sessions.anonymous_id = anonymous_identities.anonymous_id
     left join page_view_counts on sessions.session_id = page_view_counts.session_id

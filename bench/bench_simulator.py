@@ -1,7 +1,7 @@
 """Simulator throughput: messages per second from a seed to JSONL and to Parquet files
-(generation, serialization, truth manifest and file writing included), with one region engine per
-worker process (as many workers as CPUs, at most one per region) and, for reference, everything
-in one process.
+(generation, serialization, truth manifest and file writing included), with the regions generated
+in parallel (as many processes as CPUs, at most one per region: region 0 in this process, the
+others in worker processes) and, for reference, everything in one process.
 
 Size: ACME_BENCH_SIM_CUSTOMERS (default 30,000) customers for ACME_BENCH_SIM_DAYS (default 7) days.
 """
@@ -51,7 +51,8 @@ def run() -> dict[str, Any]:
                 "messages_per_second": round(messages / seconds),
                 "cpu_seconds": round(cpu, 2),
                 "messages_per_cpu_second": round(messages / cpu),
-                # The merging/writing process alone: with workers, its share is the hand-over.
+                # This process alone: region 0's generation (with workers; all of it without),
+                # the merge and the writing.
                 "main_process_cpu_us_per_message": round(main_cpu / messages * 1e6, 2),
                 "bytes_written": size,
                 "load_average_1m_before": load_before,

@@ -51,13 +51,14 @@ class Block(NamedTuple):
             np.array(times, dtype=np.int64),
             np.array(contexts, dtype=np.uint8),
             b"".join(keys),
-            _offsets(keys),
+            offsets(keys),
             b"".join(values),
-            _offsets(values),
+            offsets(values),
         )
 
 
-def _offsets(parts: Sequence[bytes]) -> np.ndarray:
+def offsets(parts: Sequence[bytes]) -> np.ndarray:
+    """Where each of `parts` starts when laid end to end, and where the last one ends."""
     # int32 as in Arrow's binary type: a block holds at most a chunk of events (well under 2 GiB).
     offsets = np.zeros(len(parts) + 1, dtype=np.int32)
     np.cumsum(np.fromiter(map(len, parts), dtype=np.int32, count=len(parts)), out=offsets[1:])

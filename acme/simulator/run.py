@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from acme.contexts import BOUNDED_CONTEXTS
+from acme.simulator import arrow
 from acme.simulator.block import Block
 from acme.simulator.config import SimulationConfig
 from acme.simulator.engine import Engine, holiday_names
@@ -75,7 +76,9 @@ class Batch(NamedTuple):
         """The lines of the messages at `positions` (all, in emission order, by default)."""
         if self.line_order is not None:
             positions = self.line_order if positions is None else self.line_order[positions]
-        return self.lines if positions is None else self.lines.take(positions)
+        if positions is None:
+            return self.lines
+        return self.lines.take(arrow.numbers(positions, pa.int64()))
 
     def message_values(self) -> pa.BinaryArray:
         """Every message's bytes (its line without the newline), in emission order."""
@@ -87,11 +90,11 @@ class Batch(NamedTuple):
         return cls(
             np.array(times, dtype=np.int64),
             np.array(contexts, dtype=np.uint8),
-            pa.array(keys, type=pa.binary()),
-            pa.array(values, type=pa.binary()),
+            arrow.binaries(keys),
+            arrow.binaries(values),
             None,
             np.array(valid, dtype=np.bool_),
-            pa.array(kinds, type=pa.string()),
+            arrow.strings(kinds),
             np.array(duplicate, dtype=np.bool_),
         )
 
@@ -113,18 +116,10 @@ class _Part(NamedTuple):
 
     @classmethod
     def of(cls, block: Block) -> _Part:
-        n = int(block.times.size)
-
-        def binary(data: bytes, offsets: np.ndarray) -> pa.BinaryArray:
-            # Zero-copy: the block's bytes and offsets are already Arrow's binary layout.
-            buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-            return pa.Array.from_buffers(pa.binary(), n, buffers)
-
+        # Zero-copy: the block's bytes and offsets are already Arrow's binary layout.
+        keys = arrow.binary(block.keys, block.key_offsets)
         return cls(
-            block.times,
-            block.contexts,
-            binary(block.keys, block.key_offsets),
-            binary(block.values, block.value_offsets),
+            block.times, block.contexts, keys, arrow.binary(block.values, block.value_offsets)
         )
 
     @property
@@ -148,14 +143,16 @@ def _interleave(heads: list[_Part]) -> _Part:
     return _Part(
         times[order],
         np.concatenate([p.contexts for p in parts])[order],
-        pa.concat_arrays([p.keys for p in parts]).take(order),
+        pa.concat_arrays([p.keys for p in parts]).take(arrow.numbers(order, pa.int64())),
         pa.concat_arrays([p.lines for p in parts]),
         order,
     )
 
 
 def _lines_of(part: _Part) -> pa.BinaryArray:
-    return part.lines if part.line_order is None else part.lines.take(part.line_order)
+    if part.line_order is None:
+        return part.lines
+    return part.lines.take(arrow.numbers(part.line_order, pa.int64()))
 
 
 def _merge(streams: list[Iterator[Block]]) -> Iterator[_Part]:
@@ -254,22 +251,26 @@ class SimulationRun:
                 yield new(SimulatedEvent, row)
 
     def _region_streams(self) -> tuple[list[Iterator[Block]], list[TruthAccumulator], list[Any]]:
-        """One block stream per region: in-process generators, or worker processes (spawned, not
-        forked, so a caller's threads such as a Kafka producer's never leak into them)."""
-        regions = range(self.config.regions)
+        """One block stream per region. With one worker every region runs here; otherwise region
+        0 runs here too (between merges: this process would mostly wait for the others) and each
+        other region in a worker process, spawned rather than forked so that a caller's threads,
+        such as a Kafka producer's, never leak into it."""
+        config = self.config
         if self.workers == 1:
-            engines = [Engine(self.config, r) for r in regions]
+            engines = [Engine(config, r) for r in range(config.regions)]
             return [region_blocks(e) for e in engines], [e.truth for e in engines], []
         context = multiprocessing.get_context("spawn")
-        queues = [context.Queue(maxsize=4) for _ in regions]
+        queues = {r: context.Queue(maxsize=4) for r in range(1, config.regions)}
         processes = [
-            context.Process(target=region_worker, args=(self.config, r, queues[r]), daemon=True)
-            for r in regions
+            context.Process(target=region_worker, args=(config, r, queue), daemon=True)
+            for r, queue in queues.items()
         ]
         for process in processes:
             process.start()
-        received: list[TruthAccumulator] = []
-        return [from_queue(q, received) for q in queues], received, processes
+        here = Engine(config, 0)  # after the start: the workers import while this one builds
+        truths = [here.truth]
+        streams = [region_blocks(here)] + [from_queue(q, truths) for q in queues.values()]
+        return streams, truths, processes
 
     def _batches(self) -> Iterator[Batch]:
         noise = self._noise
@@ -375,6 +376,7 @@ class SimulationRun:
 
 
 def simulate(config: SimulationConfig, workers: int = 1) -> SimulationRun:
-    """Start a deterministic run; nothing is generated until `.events` is iterated. `workers`
-    (up to `config.regions`) processes generate regions in parallel; the bytes are the same."""
+    """Start a deterministic run; nothing is generated until `.events` is iterated. With
+    `workers` > 1 the regions are generated in parallel, region 0 in this process and each other
+    one in a worker process; the bytes are the same."""
     return SimulationRun(config, workers)

@@ -20,6 +20,7 @@ from acme.contexts import BOUNDED_CONTEXTS
 from acme.kafka.client import client_options
 from acme.kafka.topics import ensure_topics, topic_for
 from acme.settings import Settings
+from acme.simulator import arrow
 from acme.simulator.run import Batch, SimulatedEvent, SimulationRun
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ PARQUET_SCHEMA = pa.schema(
         ("event_time_ms", pa.int64()),
     ]
 )
-_CONTEXT_NAMES = pa.array(BOUNDED_CONTEXTS, type=pa.string())
+_CONTEXT_NAMES = arrow.strings(BOUNDED_CONTEXTS)
 
 
 class Progress:
@@ -127,13 +128,13 @@ def write_jsonl(
 
 def _parquet_table(batch: Batch) -> pa.Table:
     columns = [
-        _CONTEXT_NAMES.take(batch.contexts),
+        _CONTEXT_NAMES.take(arrow.numbers(batch.contexts, pa.uint8())),
         batch.keys,
         batch.message_values(),
-        pa.array(batch.is_valid),
+        arrow.bools(batch.is_valid),
         batch.bad_kinds,
-        pa.array(batch.is_duplicate),
-        pa.array(batch.times),
+        arrow.bools(batch.is_duplicate),
+        arrow.numbers(batch.times, pa.int64()),
     ]
     return pa.table(columns, schema=PARQUET_SCHEMA)
 

@@ -40,6 +40,7 @@ def run() -> dict[str, Any]:
             ("jsonl", write_jsonl, workers),
             ("parquet", write_parquet, workers),
             ("jsonl_one_process", write_jsonl, 1),
+            ("parquet_one_process", write_parquet, 1),
         )
         for target, write, processes in runs:
             attempts = [
@@ -50,7 +51,7 @@ def run() -> dict[str, Any]:
             results[target] = best
     results["target_messages_per_second"] = 100_000
     results["meets_target"] = {
-        t: results[t]["messages_per_second"] >= 100_000 for t in ("jsonl", "parquet")
+        target: results[target]["messages_per_second"] >= 100_000 for target, _, _ in runs
     }
     results["note"] = (
         f"best of {ATTEMPTS} attempts per run (all attempts listed); wall-clock rates include "

@@ -1,14 +1,18 @@
 """The ACME world simulator: deterministic, causally consistent domain events plus the truth.
 
 Public interface (see docs/decisions/event-simulator.md):
-`SimulationConfig`, `simulate(config, workers=1) -> SimulationRun` (`.events`, then `.truth`),
-`SimulatedEvent`, and the sinks `produce_to_kafka`, `write_jsonl`, `write_parquet`.
+`SimulationConfig`, `simulate(config, workers=1) -> SimulationRun` (`.events` or `.batches`, then
+`.truth`), `SimulatedEvent`, and the sinks `produce_to_kafka`, `write_jsonl`, `write_parquet`.
 """
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from acme.simulator.config import ConfigError, SimulationConfig
-from acme.simulator.run import SimulatedEvent, SimulationRun, simulate
+
+if TYPE_CHECKING:
+    from acme.simulator.run import SimulatedEvent, SimulationRun, simulate
+    from acme.simulator.sinks import produce_to_kafka, write_jsonl, write_parquet
 
 __all__ = [
     "ConfigError",
@@ -21,14 +25,21 @@ __all__ = [
     "write_parquet",
 ]
 
-_SINKS = {"produce_to_kafka", "write_jsonl", "write_parquet"}
+# Loaded on first use: the run and the sinks pull in pyarrow and kafka-python, which the
+# simulator's worker processes (they import acme.simulator.regions, hence this package) never
+# need; skipping them keeps a worker's start-up short.
+_LAZY = {
+    "SimulatedEvent": "run",
+    "SimulationRun": "run",
+    "simulate": "run",
+    "produce_to_kafka": "sinks",
+    "write_jsonl": "sinks",
+    "write_parquet": "sinks",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The sinks pull in kafka-python and pyarrow; loading them on first use keeps the simulator's
-    # worker processes, which only generate, quick to start.
-    if name in _SINKS:
-        from acme.simulator import sinks
-
-        return getattr(sinks, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"acme.simulator.{module}"), name)

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from acme.simulator.block import BLOCK_EVENTS, CONTEXT_CODE, TIME, Block, Emitted
 from acme.simulator.config import ConfigError, SimulationConfig
 from acme.simulator.ids import DAY_MS, EPOCH, Clock, FastRandom, Ids, money, to_ms
 from acme.simulator.truth import TruthAccumulator
@@ -111,19 +112,14 @@ def _envelope(
     """The envelope's JSON, byte for byte what orjson makes of the envelope dict (same keys, same
     order, compact), but only the payload goes through the serializer: the envelope's values are
     ids, names and timestamps that never need escaping, and formatting them into one string skips
-    a dict per event."""
+    a dict per event. The value ends with the newline that ends its JSONL line (see Block)."""
     cause = "null" if causation_id is None else f'"{causation_id}"'
     head = (
         f'{{"event_id":"{event_id}","event_type":"{event_type}","schema_version":{version},'
         f'"event_time":"{event_time}","source_service":"{context}",'
         f'"correlation_id":"{correlation_id}","causation_id":{cause},"payload":'
     )
-    return head.encode() + _dumps(payload) + b"}"
-
-
-Emitted = tuple[int, int, str, bytes, bytes]
-"""One valid event: (time_ms, emission order, context, key, serialized envelope). Plain tuples
-because one is built per event, and they sort natively by (time_ms, order)."""
+    return head.encode() + _dumps(payload) + b"}\n"
 
 
 @dataclass(slots=True)
@@ -185,12 +181,12 @@ class Engine:
         self._actions: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
         self._action_seq = itertools.count()
         self._out: list[Emitted] = []
-        self._out_seq = itertools.count()
         self._subcategory_names = sorted(self.world.subcategories)
         self._subcategory_cum: list[float] = []
         self._product_cum: dict[str, tuple[list[int], list[float]] | None] = {}
         self._customer_cum: list[float] = []
         self._promotions: dict[str, list[int]] = {}
+        self._live_campaigns: dict[tuple[str, int], list[Campaign]] = {}
         self.incidents: list[Incident] = []
         self._total_popularity = sum(p.popularity for p in self.world.products)
         self._inventory = self._initial_inventory()
@@ -232,8 +228,7 @@ class Engine:
             self._out.append(
                 (
                     time_ms,
-                    next(self._out_seq),
-                    context,
+                    CONTEXT_CODE[context],
                     key.encode(),
                     _envelope(
                         event_id,
@@ -270,7 +265,7 @@ class Engine:
             value = _envelope(
                 event_id, event_type, 1, event_time, context, correlation_id, causation_id, payload
             )
-            self._out.append((time_ms, next(self._out_seq), context, key.encode(), value))
+            self._out.append((time_ms, CONTEXT_CODE[context], key.encode(), value))
         else:
             self.truth.observe(event_type, payload)
         return event_id
@@ -280,17 +275,19 @@ class Engine:
         if time_ms < self.end_ms:
             heapq.heappush(self._actions, (time_ms, next(self._action_seq), action, args))
 
-    def _flush(self, horizon_ms: int) -> list[Emitted]:
-        """Events before `horizon_ms`, in time order; later ones wait for the next flush."""
-        self._out.sort()  # (time_ms, order) decide: order is unique
-        cut = bisect.bisect_left(self._out, (horizon_ms,))
+    def _flush(self, horizon_ms: int) -> Iterator[Block]:
+        """Events before `horizon_ms` in (time, emission order), in blocks of at most
+        BLOCK_EVENTS; later ones wait for the next flush."""
+        self._out.sort(key=TIME)  # stable: emission order among events of the same instant
+        cut = bisect.bisect_left(self._out, horizon_ms, key=TIME)
         ready, self._out = self._out[:cut], self._out[cut:]
-        return ready
+        for start in range(0, len(ready), BLOCK_EVENTS):
+            yield Block.of(ready[start : start + BLOCK_EVENTS])
 
-    def days(self) -> Iterator[list[Emitted]]:
-        """The run: first the world's history before the window, then one batch per day."""
+    def days(self) -> Iterator[Block]:
+        """The run: first the world's history before the window, then the days in turn."""
         self._bootstrap()
-        yield self._flush(self.start_ms)
+        yield from self._flush(self.start_ms)
         self._plan_incidents()
         for day in range(self.config.days):
             day_start = self.start_ms + day * DAY_MS
@@ -299,7 +296,7 @@ class Engine:
             while self._actions and self._actions[0][0] < day_end:
                 time_ms, _, action, args = heapq.heappop(self._actions)
                 action(time_ms, *args)
-            yield self._flush(day_end)
+            yield from self._flush(day_end)
 
     # --- helpers -----------------------------------------------------------------------------------
 
@@ -967,11 +964,14 @@ class Engine:
         self._fill_cart(t, customer, session_id, channel, campaign, viewed, device, cause)
 
     def _campaign_for(self, channel: str, day: int) -> Campaign | None:
-        live = [
-            c
-            for c in self.world.campaigns
-            if c.channel == channel and c.start_day <= day < c.end_day
-        ]
+        live = self._live_campaigns.get((channel, day))
+        if live is None:  # once per channel and day: the campaign list is fixed for the run
+            live = [
+                c
+                for c in self.world.campaigns
+                if c.channel == channel and c.start_day <= day < c.end_day
+            ]
+            self._live_campaigns[(channel, day)] = live
         if not live or self.rng.random() > 0.85:
             return None
         return self.rng.choice(live)

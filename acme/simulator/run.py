@@ -7,29 +7,29 @@ output is the same bytes whatever the number of workers.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import heapq
 import logging
 import multiprocessing
 import multiprocessing.queues
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from acme.contexts import BOUNDED_CONTEXTS
+from acme.simulator import arrow
+from acme.simulator.block import Block
 from acme.simulator.config import SimulationConfig
 from acme.simulator.engine import Engine, holiday_names
 from acme.simulator.ids import DAY_MS, to_ms
 from acme.simulator.noise import Noise
+from acme.simulator.regions import few_collections, from_queue, region_blocks, region_worker
 from acme.simulator.truth import TruthAccumulator
 
 log = logging.getLogger(__name__)
-
-# (event time ms, region, emission order, context, key, value): tuples sort by the first three.
-Item = tuple[int, int, int, str, bytes, bytes]
-_CHUNK = 20_000
 
 
 class SimulatedEvent(NamedTuple):
@@ -49,59 +49,155 @@ class SimulatedEvent(NamedTuple):
     event_time_ms: int
 
 
-def _region_items(engine: Engine) -> Iterator[Item]:
-    """One region's serialized events in time order (its truth is counted as they are made)."""
-    region = engine.region
-    for batch in engine.days():
-        for time_ms, order, context, key, value in batch:
-            yield (time_ms, region, order, context, key, value)
-    if region == 0:
-        engine.truth.incidents = engine.incident_manifest()
+class Batch(NamedTuple):
+    """Consecutive messages of a run in emission order, as columns (what the file sinks write).
+
+    `contexts` are positions in BOUNDED_CONTEXTS; `bad_kinds` is null for valid messages. A line
+    is a message followed by the newline that ends it in a JSONL file (messages never hold a raw
+    newline). Message i's line is `lines[line_order[i]]`, or `lines[i]` if `line_order` is None:
+    the merge leaves the lines where they arrived and a sink gathers them once, in the order it
+    needs (`lines_at`), since moving them costs more than anything else the merge does.
+    """
+
+    times: np.ndarray  # int64 event time, epoch ms
+    contexts: np.ndarray  # uint8
+    keys: pa.BinaryArray
+    lines: pa.BinaryArray
+    line_order: np.ndarray | None
+    is_valid: np.ndarray  # bool
+    bad_kinds: pa.StringArray
+    is_duplicate: np.ndarray  # bool
+
+    @property
+    def size(self) -> int:
+        return int(self.times.size)
+
+    def lines_at(self, positions: np.ndarray | None = None) -> pa.BinaryArray:
+        """The lines of the messages at `positions` (all, in emission order, by default)."""
+        if self.line_order is not None:
+            positions = self.line_order if positions is None else self.line_order[positions]
+        if positions is None:
+            return self.lines
+        return self.lines.take(arrow.numbers(positions, pa.int64()))
+
+    def message_values(self) -> pa.BinaryArray:
+        """Every message's bytes (its line without the newline), in emission order."""
+        return pc.binary_slice(self.lines_at(), 0, -1)
+
+    @classmethod
+    def of_messages(cls, messages: Sequence[_Message]) -> Batch:
+        times, contexts, keys, values, valid, kinds, duplicate = zip(*messages, strict=True)
+        return cls(
+            np.array(times, dtype=np.int64),
+            np.array(contexts, dtype=np.uint8),
+            arrow.binaries(keys),
+            arrow.binaries(values),
+            None,
+            np.array(valid, dtype=np.bool_),
+            arrow.strings(kinds),
+            np.array(duplicate, dtype=np.bool_),
+        )
 
 
-@contextlib.contextmanager
-def _few_collections() -> Iterator[None]:
-    """Collect garbage rarely while generating: the simulation makes millions of short-lived,
-    acyclic objects that reference counting frees, and the default thresholds spent a fifth of
-    the time in collections that found nothing."""
-    before = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+# One message of the noise path: (time, context code, key, value + newline, is_valid, bad kind,
+# is_duplicate), the fields of Batch.
+_Message = tuple[int, int, bytes, bytes, bool, str | None, bool]
 
 
-def _region_worker(
-    config: SimulationConfig, region: int, queue: multiprocessing.queues.Queue[Any]
-) -> None:
-    """Worker process: stream one region's items in chunks, then its truth, then None."""
-    engine = Engine(config, region)
-    chunk: list[Item] = []
-    with _few_collections():
-        for item in _region_items(engine):
-            chunk.append(item)
-            if len(chunk) >= _CHUNK:
-                queue.put(chunk)
-                chunk = []
-    if chunk:
-        queue.put(chunk)
-    queue.put(engine.truth)
-    queue.put(None)
+class _Part(NamedTuple):
+    """Events a region has sent that the merge has not passed on yet, as Arrow-ready columns;
+    after the merge, `lines[line_order[i]]` is event i's line (see Batch)."""
+
+    times: np.ndarray
+    contexts: np.ndarray
+    keys: pa.BinaryArray
+    lines: pa.BinaryArray
+    line_order: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, block: Block) -> _Part:
+        # Zero-copy: the block's bytes and offsets are already Arrow's binary layout.
+        keys = arrow.binary(block.keys, block.key_offsets)
+        return cls(
+            block.times, block.contexts, keys, arrow.binary(block.values, block.value_offsets)
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self.times.size)
+
+    def split(self, cut: int) -> tuple[_Part, _Part]:
+        head = _Part(self.times[:cut], self.contexts[:cut], self.keys[:cut], self.lines[:cut])
+        tail = _Part(self.times[cut:], self.contexts[cut:], self.keys[cut:], self.lines[cut:])
+        return head, tail
 
 
-def _from_queue(
-    queue: multiprocessing.queues.Queue[Any], truths: list[TruthAccumulator]
-) -> Iterator[Item]:
-    while (message := queue.get()) is not None:
-        if isinstance(message, TruthAccumulator):
-            truths.append(message)
-        else:
-            yield from message
+def _interleave(heads: list[_Part]) -> _Part:
+    """Heads of the regions' streams (region order, each in time order) as one stream in (time,
+    region, emission order): a stable sort by time of the events laid end to end."""
+    parts = [p for p in heads if p.size]
+    if len(parts) == 1:
+        return parts[0]
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    return _Part(
+        times[order],
+        np.concatenate([p.contexts for p in parts])[order],
+        pa.concat_arrays([p.keys for p in parts]).take(arrow.numbers(order, pa.int64())),
+        pa.concat_arrays([p.lines for p in parts]),
+        order,
+    )
+
+
+def _lines_of(part: _Part) -> pa.BinaryArray:
+    if part.line_order is None:
+        return part.lines
+    return part.lines.take(arrow.numbers(part.line_order, pa.int64()))
+
+
+def _merge(streams: list[Iterator[Block]]) -> Iterator[_Part]:
+    """Merge the regions' time-ordered block streams by (time, region, emission order).
+
+    A region's later events are never earlier than the last one it has sent, so everything before
+    the earliest such "last time" among the regions still sending is final; events at exactly
+    that instant wait, since the region that sent it may have more of that millisecond."""
+    pending: list[list[_Part]] = [[] for _ in streams]  # per region, in time order
+    sending = [True] * len(streams)
+    stalled_at: int | None = None
+    while True:
+        for region, parts in enumerate(pending):
+            stalled = bool(parts) and int(parts[-1].times[-1]) == stalled_at
+            while sending[region] and (stalled or not parts):
+                block = next(streams[region], None)
+                if block is None:
+                    sending[region] = False
+                elif block.times.size:
+                    parts.append(_Part.of(block))
+                    stalled = False
+        lasts = [int(p[-1].times[-1]) for p, s in zip(pending, sending, strict=True) if s]
+        horizon = min(lasts, default=None)
+        heads: list[_Part] = []
+        for parts in pending:
+            # Whole parts before the horizon, then the part the horizon falls in, split.
+            whole = len(parts)
+            if horizon is not None:
+                whole = next((n for n, p in enumerate(parts) if p.times[-1] >= horizon), whole)
+            heads += parts[:whole]
+            del parts[:whole]
+            if parts and horizon is not None:
+                head, parts[0] = parts[0].split(int(np.searchsorted(parts[0].times, horizon)))
+                heads.append(head)
+        if not any(p.size for p in heads):
+            if horizon is None:
+                return
+            stalled_at = horizon
+            continue
+        stalled_at = None
+        yield _interleave(heads)
 
 
 class SimulationRun:
-    """Iterate `.events` once; afterwards `.truth` holds the manifest of what was emitted."""
+    """Iterate `.events` (or `.batches`) once; afterwards `.truth` holds the manifest."""
 
     def __init__(self, config: SimulationConfig, workers: int = 1) -> None:
         self.config = config
@@ -109,6 +205,7 @@ class SimulationRun:
         self._noise = Noise(config.seed, config.bad_share, config.duplicate_share)
         self._truth = TruthAccumulator()
         self._truth.open_window(config.start.date().isoformat())
+        self._duplicates: deque[tuple[int, _Message]] = deque()  # (deliver after n, message)
         self._finished = False
         self._started = False
         self._start_ms = to_ms(config.start)
@@ -124,66 +221,86 @@ class SimulationRun:
 
     @property
     def events(self) -> Iterator[SimulatedEvent]:
+        """Every message, one at a time (for Kafka and tests)."""
+        return self._events(self.batches)
+
+    @property
+    def batches(self) -> Iterator[Batch]:
+        """Every message, as columns a few thousand at a time (for the file sinks)."""
         if self._started:
             raise RuntimeError("a SimulationRun's events can be iterated only once")
         self._started = True
-        return self._stream()
+        return self._batches()
 
-    def _region_streams(self) -> tuple[list[Iterator[Item]], list[TruthAccumulator], list[Any]]:
-        """One item stream per region: in-process generators, or worker processes (spawned, not
-        forked, so a caller's threads such as a Kafka producer's never leak into them)."""
-        regions = range(self.config.regions)
+    @staticmethod
+    def _events(batches: Iterator[Batch]) -> Iterator[SimulatedEvent]:
+        # tuple.__new__ skips NamedTuple's Python-level constructor: this runs once per message.
+        new, context_name = tuple.__new__, BOUNDED_CONTEXTS.__getitem__
+        for batch in batches:
+            rows = zip(
+                map(context_name, batch.contexts.tolist()),
+                batch.keys.to_pylist(),
+                batch.message_values().to_pylist(),
+                batch.is_valid.tolist(),
+                batch.bad_kinds.to_pylist(),
+                batch.is_duplicate.tolist(),
+                batch.times.tolist(),
+                strict=True,
+            )
+            for row in rows:
+                yield new(SimulatedEvent, row)
+
+    def _region_streams(self) -> tuple[list[Iterator[Block]], list[TruthAccumulator], list[Any]]:
+        """One block stream per region. With one worker every region runs here; otherwise region
+        0 runs here too (between merges: this process would mostly wait for the others) and each
+        other region in a worker process, spawned rather than forked so that a caller's threads,
+        such as a Kafka producer's, never leak into it."""
+        config = self.config
         if self.workers == 1:
-            engines = [Engine(self.config, r) for r in regions]
-            return [_region_items(e) for e in engines], [e.truth for e in engines], []
+            engines = [Engine(config, r) for r in range(config.regions)]
+            return [region_blocks(e) for e in engines], [e.truth for e in engines], []
         context = multiprocessing.get_context("spawn")
-        queues = [context.Queue(maxsize=4) for _ in regions]
+        queues = {r: context.Queue(maxsize=4) for r in range(1, config.regions)}
         processes = [
-            context.Process(target=_region_worker, args=(self.config, r, queues[r]), daemon=True)
-            for r in regions
+            context.Process(target=region_worker, args=(config, r, queue), daemon=True)
+            for r, queue in queues.items()
         ]
         for process in processes:
             process.start()
-        received: list[TruthAccumulator] = []
-        return [_from_queue(q, received) for q in queues], received, processes
+        here = Engine(config, 0)  # after the start: the workers import while this one builds
+        truths = [here.truth]
+        streams = [region_blocks(here)] + [from_queue(q, truths) for q in queues.values()]
+        return streams, truths, processes
 
-    def _stream(self) -> Iterator[SimulatedEvent]:
-        noise, truth = self._noise, self._truth
+    def _batches(self) -> Iterator[Batch]:
+        noise = self._noise
         noisy = bool(noise.bad_share or noise.duplicate_share)
-        # tuple.__new__ skips NamedTuple's Python-level constructor: this runs once per message.
-        new = tuple.__new__
-        pending: deque[tuple[int, SimulatedEvent]] = deque()  # (deliver after n events, event)
         streams, region_truths, processes = self._region_streams()
-        collections = _few_collections()
+        collections = few_collections()
         collections.__enter__()
         try:
-            for time_ms, _, _, context, key, value in heapq.merge(*streams):
-                self.last_time_ms = time_ms
-                message: SimulatedEvent = new(
-                    SimulatedEvent, (context, key, value, True, None, False, time_ms)
-                )
-                yield message
-                self.emitted += 1
-                if not noisy:
-                    continue
-                if noise.bad_share and noise.wants_bad():
-                    kind, broken = noise.corrupt(orjson.loads(value))
-                    truth.bad_by_kind[kind] += 1
-                    self.emitted += 1
-                    yield SimulatedEvent(context, key, broken, False, kind, False, time_ms)
-                if noise.duplicate_share:
-                    delay = noise.wants_duplicate()
-                    if delay:
-                        pending.append((self.emitted + delay, message))
-                    while pending and pending[0][0] <= self.emitted:
-                        _, original = pending.popleft()
-                        truth.duplicates += 1
-                        self.emitted += 1
-                        yield _as_duplicate(original)
-            while pending:
-                truth.duplicates += 1
-                self.emitted += 1
-                yield _as_duplicate(pending.popleft()[1])
+            for part in _merge(streams):
+                self.last_time_ms = int(part.times[-1])
+                if noisy:
+                    batch = self._with_noise(part)
+                else:
+                    batch = Batch(
+                        part.times,
+                        part.contexts,
+                        part.keys,
+                        part.lines,
+                        part.line_order,
+                        np.ones(part.size, dtype=np.bool_),
+                        pa.nulls(part.size, type=pa.string()),
+                        np.zeros(part.size, dtype=np.bool_),
+                    )
+                self.emitted += batch.size
+                yield batch
+            if self._duplicates:
+                late = [message for _, message in self._duplicates]
+                self._truth.duplicates += len(late)
+                self.emitted += len(late)
+                yield Batch.of_messages(late)
         finally:
             collections.__exit__(None, None, None)
             for process in processes:
@@ -191,9 +308,44 @@ class SimulationRun:
                     process.terminate()
                 process.join()
         for region_truth in region_truths:
-            truth.merge(region_truth)
+            self._truth.merge(region_truth)
         self._finished = True
         log.info("simulation finished: %d messages", self.emitted)
+
+    def _with_noise(self, part: _Part) -> Batch:
+        """The valid messages of `part` with the bad copies and re-deliveries noise adds, in the
+        order they go out: a bad copy right after its original, a duplicate 1-50 messages later
+        (counted across batches)."""
+        noise, truth, duplicates = self._noise, self._truth, self._duplicates
+        emitted = self.emitted
+        out: list[_Message] = []
+        rows = zip(
+            part.times.tolist(),
+            part.contexts.tolist(),
+            part.keys.to_pylist(),
+            _lines_of(part).to_pylist(),
+            strict=True,
+        )
+        for time_ms, context, key, value in rows:
+            message: _Message = (time_ms, context, key, value, True, None, False)
+            out.append(message)
+            emitted += 1
+            if noise.bad_share and noise.wants_bad():
+                kind, broken = noise.corrupt(orjson.loads(value))
+                truth.bad_by_kind[kind] += 1
+                out.append((time_ms, context, key, broken + b"\n", False, kind, False))
+                emitted += 1
+            if noise.duplicate_share:
+                delay = noise.wants_duplicate()
+                if delay:
+                    duplicates.append(
+                        (emitted + delay, (time_ms, context, key, value, True, None, True))
+                    )
+                while duplicates and duplicates[0][0] <= emitted:
+                    out.append(duplicates.popleft()[1])
+                    truth.duplicates += 1
+                    emitted += 1
+        return Batch.of_messages(out)
 
     @property
     def truth(self) -> dict[str, Any]:
@@ -223,13 +375,8 @@ class SimulationRun:
         }
 
 
-def _as_duplicate(event: SimulatedEvent) -> SimulatedEvent:
-    return SimulatedEvent(
-        event.context, event.key, event.value, True, None, True, event.event_time_ms
-    )
-
-
 def simulate(config: SimulationConfig, workers: int = 1) -> SimulationRun:
-    """Start a deterministic run; nothing is generated until `.events` is iterated. `workers`
-    (up to `config.regions`) processes generate regions in parallel; the bytes are the same."""
+    """Start a deterministic run; nothing is generated until `.events` is iterated. With
+    `workers` > 1 the regions are generated in parallel, region 0 in this process and each other
+    one in a worker process; the bytes are the same."""
     return SimulationRun(config, workers)

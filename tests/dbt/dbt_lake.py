@@ -1,5 +1,5 @@
 """Build a warehouse the way production does: simulate -> JSONL -> backfill into a private lake ->
-dbt build. Shared by the dbt tests and the dbt benchmark."""
+dbt build. Shared by the dbt tests."""
 
 from __future__ import annotations
 

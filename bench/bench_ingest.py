@@ -78,15 +78,20 @@ def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
         seed += 1
     del events[target:]
     sent = total_bytes = 0
+    failures: list[BaseException] = []
     while sent < target:
         for topic, key, value in events[: target - sent]:
-            producer.send(topic, key=key, value=value)
+            # A send is asynchronous: a batch the broker refuses or that times out is only seen
+            # on its future, so count the failures instead of trusting `sent`.
+            producer.send(topic, key=key, value=value).add_errback(failures.append)
             sent += 1
             total_bytes += len(value)
             if sent % 1_000_000 == 0:
                 _log(f"produced {sent:,}")
     producer.flush()
     producer.close()
+    if failures:
+        raise RuntimeError(f"{len(failures):,} of {sent:,} sends failed, first: {failures[0]!r}")
     return sent, total_bytes
 
 

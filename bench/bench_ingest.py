@@ -54,6 +54,10 @@ def _log(message: str) -> None:
     print(f"[bench_ingest] {message}", file=sys.stderr, flush=True)
 
 
+FLUSH_EVERY = 100_000
+"""Sends between producer flushes while producing a backlog."""
+
+
 def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
     """Simulated events (valid, bad and duplicates as in production noise) until `target`. A
     backlog beyond `DISTINCT_EVENTS` repeats them: simulating is slower than the ingest being
@@ -86,6 +90,10 @@ def _produce_backlog(settings: Settings, target: int) -> tuple[int, int]:
             producer.send(topic, key=key, value=value).add_errback(failures.append)
             sent += 1
             total_bytes += len(value)
+            if sent % FLUSH_EVERY == 0:
+                # Backpressure: without it the producer queues faster than one broker on two
+                # shared cores takes, and queued batches expire (delivery timeout) unsent.
+                producer.flush()
             if sent % 1_000_000 == 0:
                 _log(f"produced {sent:,}")
     producer.flush()

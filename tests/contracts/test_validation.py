@@ -80,7 +80,7 @@ def test_a_valid_event_yields_typed_envelope_and_exact_payload() -> None:
         None,
     )
     assert event.payload["lines"][0]["unit_price"] == "19.99"
-    assert raw.find(event.payload_json) > 0  # the payload's bytes, not a re-encoding
+    assert raw.find(bytes(event.payload_json)) > 0  # the payload's bytes, not a re-encoding
 
 
 def test_optional_field_of_v2_may_be_absent_but_is_unknown_in_v1() -> None:

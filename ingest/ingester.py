@@ -6,6 +6,11 @@ flush commits dead letters, then live metrics, then raw events; the raw table is
 every flush (even with no rows), so its positions are where consumption restarts. Records a table
 already holds (its own position is ahead after a crash between two commits) are skipped for that
 table only. delta-rs would accept a lower version, so the skip is ours to do.
+
+Commits run on one background thread, one batch at a time and in order, while the loop routes the
+next batch: delta-rs encodes Parquet and commits without holding the GIL, so on two cores the
+write overlaps kafka-python's decoding (docs/decisions/ingest-throughput.md). A failed commit
+stops the loop at the next flush; what it did not write is read again after the restart.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import threading
 import time
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -113,12 +119,16 @@ class Ingester:
         self.consumer = EventConsumer(
             settings, project_topics(settings), max_poll_records=policy.max_records
         )
-        # Next offset per partition: written everywhere (raw) / written to one table (floors).
+        # Next offset per partition: handed to a commit (routing resumes there), written
+        # everywhere (raw table committed: lag and readiness), written to one table (floors).
         self._next: dict[TopicPartition, int] = {}
+        self._written: dict[TopicPartition, int] = {}
         self._dead_floor: dict[TopicPartition, int] = {}
         self._live_floor: dict[TopicPartition, int] = {}
         self._batch = _Batch()
         self.summary = IngestSummary()
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delta-commit")
+        self._commit: Future[None] | None = None
 
     # -- assignment ------------------------------------------------------------------------------
 
@@ -127,11 +137,12 @@ class Ingester:
         new = [tp for tp in known if tp not in self._next]
         if not new:
             return
+        self._await_commit()  # the tables' positions are read while no commit is changing them
         raw = offsets.stored_positions(self.raw, transform.STREAM, new)
         self._dead_floor |= offsets.stored_positions(self.dead, dead_letters.STREAM, new)
         self._live_floor |= offsets.stored_positions(self.live, live_metrics.STREAM, new)
         for tp in new:
-            self._next[tp] = raw.get(tp, 0)
+            self._next[tp] = self._written[tp] = raw.get(tp, 0)
         self.consumer.assign(raw, new)
         log.info(
             "resuming from the lake's positions",
@@ -161,14 +172,15 @@ class Ingester:
                 if idle or time.monotonic() >= next_lag_check:
                     next_lag_check = time.monotonic() + LAG_CHECK_S
                     if idle:
-                        self.flush()  # nothing more is coming now: commit before checking
+                        self.flush(wait=True)  # nothing more is coming now: commit, then check
                     lag = self._guard_broker(self._check_lag)
                     self._probe_lake()
                     if idle and lag == 0:
                         log.info("caught up; exiting", extra={"summary": vars(self.summary)})
                         break
-            self.flush()
+            self.flush(wait=True)
         finally:
+            self._committer.shutdown(wait=True)  # never leave a commit half done
             self.consumer.close()
         return self.summary
 
@@ -196,7 +208,7 @@ class Ingester:
             self.metrics.lake_written(True)
 
     def _check_lag(self) -> int:
-        lag = self.consumer.lag(self._next)
+        lag = self.consumer.lag(self._written)
         for (topic, partition), value in lag.items():
             self.metrics.lag.labels(topic, str(partition)).set(value)
         return sum(lag.values())
@@ -261,23 +273,41 @@ class Ingester:
             or time.monotonic() - batch.opened_at >= self.policy.max_latency_s
         )
 
-    def flush(self) -> None:
-        """Commit the pending micro-batch: dead letters, live metrics, then raw events (always,
-        so the raw table's positions are where the next run resumes)."""
+    def flush(self, *, wait: bool = False) -> None:
+        """Turn the pending micro-batch into Arrow tables and hand them to the commit thread, once
+        the previous batch is committed (so at most one batch is in flight and commits stay in
+        order); with `wait`, also wait for this commit. Raises what a failed commit raised."""
         batch = self._batch
-        if batch.records == 0:
-            return
-        started = time.perf_counter()
-        now = datetime.now(UTC)
-        ends = batch.next_offsets
-        try:
-            if len(batch.dead):
-                self.dead.append(
-                    batch.dead.to_arrow(), offsets.transactions(dead_letters.STREAM, ends)
-                )
+        if batch.records:
+            now = datetime.now(UTC)
+            dead_rows = batch.dead.to_arrow() if len(batch.dead) else None
             raw_rows = batch.raw.to_arrow(now)
             self.aggregator.observe_activity(self._counted_for_live(raw_rows))
             live_rows = self.aggregator.drain(now)
+            self._await_commit()
+            self._commit = self._committer.submit(
+                self._write, batch, dead_rows, live_rows, raw_rows
+            )
+            self._next |= batch.next_offsets
+            self._batch = _Batch()
+        if wait:
+            self._await_commit()
+
+    def _await_commit(self) -> None:
+        if self._commit is not None:
+            commit, self._commit = self._commit, None
+            commit.result()
+
+    def _write(
+        self, batch: _Batch, dead_rows: pa.Table | None, live_rows: pa.Table, raw_rows: pa.Table
+    ) -> None:
+        """On the commit thread: dead letters, live metrics, then raw events (always, so the raw
+        table's positions are where the next run resumes)."""
+        started = time.perf_counter()
+        ends = batch.next_offsets
+        try:
+            if dead_rows is not None:
+                self.dead.append(dead_rows, offsets.transactions(dead_letters.STREAM, ends))
             if live_rows.num_rows:
                 self.live.append(live_rows, offsets.transactions(live_metrics.STREAM, ends))
             self.raw.append(raw_rows, offsets.transactions(transform.STREAM, ends))
@@ -285,9 +315,8 @@ class Ingester:
             self.metrics.lake_written(False)
             raise
         self.metrics.lake_written(True)
-        self._next |= ends
+        self._written = self._written | ends  # rebound whole: the loop thread reads it
         self._account(batch, time.perf_counter() - started)
-        self._batch = _Batch()
 
     def _account(self, batch: _Batch, seconds: float) -> None:
         metrics = self.metrics

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pyarrow as pa
 
 from acme.contracts import ValidatedEvent
@@ -54,14 +55,24 @@ class RawRows:
             "source_service": pa.array([e.source_service for e in events], pa.string()),
             "correlation_id": pa.array([e.correlation_id for e in events], pa.string()),
             "causation_id": pa.array([e.causation_id for e in events], pa.string()),
-            # The producer's exact payload bytes, nothing re-encoded. Arrow takes msgspec's Raw
-            # (a view into the message) as bytes: a copy is 10x cheaper than a memoryview here.
-            "payload": pa.array([bytes(e.payload_json) for e in events], pa.binary()).cast(
-                pa.string()
-            ),
+            "payload": _payload_column(events),
             "topic": pa.array(self.topic, pa.string()),
             "partition": pa.array(self.partition, pa.int32()),
             "offset": pa.array(self.offset, pa.int64()),
             "ingested_at": pa.repeat(pa.scalar(ingested_at, UTC_MICROS), len(events)),
         }
         return pa.Table.from_pydict(columns, schema=RAW_EVENTS_SCHEMA)
+
+
+def _payload_column(events: list[ValidatedEvent]) -> pa.StringArray:
+    """The producer's exact payload bytes, nothing re-encoded, as one string column built from
+    their concatenation and lengths: a third of the cost of one Python bytes object per event
+    (msgspec's Raw views are joined without copies in between)."""
+    payloads = [e.payload_json for e in events]
+    offsets = np.zeros(len(payloads) + 1, np.int32)
+    np.cumsum(np.fromiter(map(len, payloads), np.int32, len(payloads)), out=offsets[1:])
+    column = pa.StringArray.from_buffers(
+        len(payloads), pa.py_buffer(offsets), pa.py_buffer(b"".join(payloads))
+    )
+    column.validate(full=True)  # UTF-8, as a cast from binary would check
+    return column

@@ -227,7 +227,7 @@ def _backfill_file(
         if index < done:
             continue
         try:
-            rows.add(validate(value), BACKFILL_TOPIC, partition, index)
+            rows.extend(BACKFILL_TOPIC, partition, [validate(value)], [index])
             loaded += 1
         except InvalidEvent as invalid:
             rejected += 1

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from kafka.errors import KafkaError
 
-from acme.contracts import InvalidEvent, validate
+from acme.contracts import InvalidEvent, ValidatedEvent, validate
 from acme.kafka.topics import project_topics
 from acme.settings import Settings
 from ingest import dead_letters, live_metrics, offsets, transform
@@ -230,8 +230,10 @@ class Ingester:
         topic, partition = tp
         dead_floor = self._dead_floor.get(tp, 0)
         live_floor = self._live_floor.get(tp, 0)
-        add_raw = batch.raw.add
         observe = self.aggregator.observe
+        events: list[ValidatedEvent] = []
+        kept: list[int] = []
+        keep_event, keep_offset = events.append, kept.append
         for record in records:
             offset = record.offset
             try:
@@ -249,9 +251,11 @@ class Ingester:
                         received_at=datetime.now(UTC),
                     )
                 continue
-            add_raw(event, topic, partition, offset)
+            keep_event(event)
+            keep_offset(offset)
             if event.event_type in OBSERVED_TYPES:
                 observe(event, count=offset >= live_floor)
+        batch.raw.extend(topic, partition, events, kept)
 
     def _counted_for_live(self, rows: pa.Table) -> pa.Table:
         """The batch's raw rows the live table has not counted yet: all of them, except after a

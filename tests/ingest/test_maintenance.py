@@ -22,11 +22,11 @@ def _append_small_batches(lake: Path, batches: int) -> DeltaAppender:
     appender = DeltaAppender(RAW_EVENTS.path(lake), RAW_EVENTS)
     for batch in range(batches):
         rows = RawRows()
-        for i in range(10):
-            event = validate(
-                page_viewed(f"00000000-0000-4000-8000-{batch:06d}{i:06d}", at=BASE_TIME)
-            )
-            rows.add(event, "acme.storefront", 0, batch * 10 + i)
+        events = [
+            validate(page_viewed(f"00000000-0000-4000-8000-{batch:06d}{i:06d}", at=BASE_TIME))
+            for i in range(10)
+        ]
+        rows.extend("acme.storefront", 0, events, [batch * 10 + i for i in range(10)])
         appender.append(
             rows.to_arrow(datetime.now(UTC)),
             offsets.transactions("raw", {("acme.storefront", 0): batch * 10 + 10}),

@@ -95,14 +95,26 @@ class EventConsumer:
         fetched = self._consumer.poll(timeout_ms=timeout_ms)
         return {(tp.topic, tp.partition): records for tp, records in fetched.items()}
 
-    def lag(self, next_offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
-        """Records on the broker not yet written to the lake, per assigned partition. Asks the
-        broker, so it doubles as the readiness probe; raises `KafkaError` when it cannot answer."""
+    def lag(
+        self, next_offsets: Mapping[TopicPartition, int], *, ask_broker: bool
+    ) -> dict[TopicPartition, int]:
+        """Records on the broker not yet written to the lake, per assigned partition. With
+        `ask_broker` (or for partitions no fetch has answered yet) the broker is asked, so it
+        doubles as the readiness probe and raises `KafkaError` when the broker cannot answer;
+        otherwise the high watermarks of the latest fetch responses are used."""
         tps = [KafkaTopicPartition(t, p) for t, p in sorted(self._assigned)]
         if not tps:
             self._consumer.topics()  # still prove the broker answers
             return {}
-        ends: dict[Any, int] = self._consumer.end_offsets(tps, timeout_ms=5000)
+        ends: dict[Any, int] = {}
+        if not ask_broker:
+            for tp in tps:
+                highwater = self._consumer.highwater(tp)
+                if highwater is not None:
+                    ends[tp] = highwater
+        unknown = [tp for tp in tps if tp not in ends]
+        if unknown:
+            ends |= self._consumer.end_offsets(unknown, timeout_ms=5000)
         return {
             (tp.topic, tp.partition): max(0, end - next_offsets.get((tp.topic, tp.partition), 0))
             for tp, end in ends.items()

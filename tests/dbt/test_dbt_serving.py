@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -19,11 +20,14 @@ pytestmark = pytest.mark.slow
 
 # A reader like a Superset worker: a fresh read-only connection per query round, every mart
 # queried each round, until the stop file appears. It reports rounds, errors and releases seen.
+# It also stops when the test process is gone (re-parented): a test killed mid-run left readers
+# polling for an hour.
 READER = r"""
 import json, os, sys, time, duckdb
 serving, stop_file, tables = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+parent = int(sys.argv[4])
 rounds, errors, releases = 0, [], set()
-while not os.path.exists(stop_file):
+while not os.path.exists(stop_file) and os.getppid() == parent:
     try:
         releases.add(os.path.realpath(serving))
         with duckdb.connect(serving, read_only=True) as conn:
@@ -68,6 +72,7 @@ def test_readers_see_no_error_and_no_missing_table_during_builds(
                 str(settings.duckdb_serving_path),
                 str(stop_file),
                 json.dumps(tables),
+                str(os.getpid()),
             ],
             stdout=subprocess.PIPE,
             text=True,

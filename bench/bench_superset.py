@@ -50,7 +50,7 @@ from acme.warehouse.dbt import build
 from acme.warehouse.publish import publish
 from ingest import maintenance
 from ingest.backfill import backfill_files
-from ingest.live_metrics import OBSERVED_TYPES, SESSION_TYPES, LiveAggregator, _StoredEvent
+from ingest.live_metrics import OBSERVED_TYPES, SESSION_TYPES, LiveAggregator, StoredEvent
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS
 from orchestration.maintenance.assets import RETENTION_DAYS
 
@@ -92,7 +92,7 @@ def live_tables(raw_lake: Path, lake_root: Path) -> int:
         ).sort_by("event_time")
         batch = batch.set_column(2, "event_time", pc.add(batch["event_time"], shift))
         for row in batch.filter(pc.is_in(batch["event_type"], observed)).to_pylist():
-            event = _StoredEvent(
+            event = StoredEvent(
                 row["event_id"], row["event_type"], row["event_time"], row["payload"].encode()
             )
             aggregator.observe(event, count=True)

@@ -69,7 +69,7 @@ class _Bounded(OrderedDict[Any, Any]):
 
 
 class LiveEvent(Protocol):
-    """The fields of a valid event the live metrics read (`acme.contracts.LiveEvent` has
+    """The fields of a valid event the live metrics read (`acme.contracts.ValidatedEvent` has
     them, and so do rows read back from the raw table)."""
 
     @property
@@ -239,7 +239,7 @@ _SEED_SCHEMA: Final = pa.schema(
 
 
 @dataclass(frozen=True)
-class _StoredEvent:
+class StoredEvent:
     """A raw-table row in the shape `LiveAggregator.observe` reads."""
 
     event_id: str
@@ -253,7 +253,7 @@ class _StoredEvent:
         return parsed
 
 
-def recent_events(raw: DeltaTable, horizon: timedelta) -> list[_StoredEvent]:
+def recent_events(raw: DeltaTable, horizon: timedelta) -> list[StoredEvent]:
     """Raw events of the live-relevant types ingested within `horizon`, oldest first, to seed
     the aggregator's window and lookups after a restart. Files are chosen by the Delta log's
     `ingested_at` statistics, so a restart reads the last hour's files, not the whole table."""
@@ -275,7 +275,7 @@ def recent_events(raw: DeltaTable, horizon: timedelta) -> list[_StoredEvent]:
         .sort_by("ingested_at")
     )
     events = [
-        _StoredEvent(row["event_id"], row["event_type"], row["event_time"], row["payload"].encode())
+        StoredEvent(row["event_id"], row["event_type"], row["event_time"], row["payload"].encode())
         for row in table.to_pylist()
     ]
     log.info("live metrics window seeded", extra={"events": len(events)})

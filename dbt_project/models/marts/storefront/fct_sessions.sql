@@ -14,23 +14,23 @@
 
 with
 
-all_sessions as (
+all_sessions as not materialized (
     select * from {{ ref('stg_storefront__sessions_started') }}
 ),
 
-page_views as (
+page_views as not materialized (
     select * from {{ ref('stg_storefront__page_views') }}
 ),
 
-product_views as (
+product_views as not materialized (
     select * from {{ ref('stg_storefront__product_views') }}
 ),
 
-searches as (
+searches as not materialized (
     select * from {{ ref('stg_storefront__searches_performed') }}
 ),
 
-orders as (
+orders as not materialized (
     select * from {{ ref('stg_orders__orders_placed') }}
 ),
 
@@ -41,20 +41,36 @@ orders as (
         select max(last_ingested_at) as ingested_at from {{ this }}
     ),
 
+    -- devices with a new signed-in session, and their latest customer over all their sessions
+    signed_in_devices as (
+        select
+            anonymous_id,
+            arg_max(customer_id, occurred_at) as customer_id
+        from all_sessions
+        where
+            customer_id is not null
+            and anonymous_id in (
+                select new_sign_ins.anonymous_id from all_sessions as new_sign_ins
+                where
+                    new_sign_ins.customer_id is not null
+                    and new_sign_ins.ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
+            )
+        group by anonymous_id
+    ),
+
     changed_session_ids as (
         {%- for activity in ['all_sessions', 'page_views', 'product_views', 'searches', 'orders'] %}
             select session_id from {{ activity }}
             where ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
             union
         {%- endfor %}
-        -- a newly signed-in session re-attributes every session of its device
-        select all_sessions.session_id from all_sessions
-        where all_sessions.anonymous_id in (
-            select new_sign_ins.anonymous_id from all_sessions as new_sign_ins
-            where
-                new_sign_ins.customer_id is not null
-                and new_sign_ins.ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
-        )
+        -- only an anonymous session takes its device's customer, so only those whose device now
+        -- has a different latest customer are re-attributed
+        select current_rows.session_id from {{ this }} as current_rows
+        inner join signed_in_devices on current_rows.anonymous_id = signed_in_devices.anonymous_id
+        where
+            current_rows.customer_id is null
+            and current_rows.stitched_customer_id is distinct from signed_in_devices.customer_id
     ),
 
     sessions as (

@@ -1,7 +1,5 @@
 -- One row per cart event (created, item added, item removed, converted, abandoned). Incremental:
--- a row is its own event and nothing else, so a late event never changes an old row; a run
--- merges the events staged since the last one: per event type, those ingested at or after the
--- newest of that type already here (each staging table is append-only in ingest order).
+-- merges the events ingested within the lookback window that are not here yet, on their event_id.
 {{
     config(
         materialized='incremental',
@@ -11,33 +9,26 @@
     )
 }}
 
-{%- set newest_staged = high_water_marks('cart_event_type') %}
-
 with
 
 created as (
     select * from {{ ref('stg_cart__carts_created') }}
-    {{ ingested_since(newest_staged.get('cart_created')) }}
 ),
 
 items_added as (
     select * from {{ ref('stg_cart__items_added') }}
-    {{ ingested_since(newest_staged.get('item_added')) }}
 ),
 
 items_removed as (
     select * from {{ ref('stg_cart__items_removed') }}
-    {{ ingested_since(newest_staged.get('item_removed')) }}
 ),
 
 converted as (
     select * from {{ ref('stg_cart__carts_converted') }}
-    {{ ingested_since(newest_staged.get('cart_converted')) }}
 ),
 
 abandoned as (
     select * from {{ ref('stg_cart__carts_abandoned') }}
-    {{ ingested_since(newest_staged.get('cart_abandoned')) }}
 ),
 
 cart_events as (
@@ -109,6 +100,12 @@ final as (
         ingested_at,
         occurred_at::date as occurred_date
     from cart_events
+    {% if is_incremental() %}
+        where ingested_at > (
+            select max(current_rows.ingested_at) - interval '{{ var("incremental_lookback_hours") }} hours'
+            from {{ this }} as current_rows
+        )
+    {% endif %}
 )
 
-select * from final
+{{ new_or_changed_rows('final') }}

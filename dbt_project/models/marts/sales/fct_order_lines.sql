@@ -1,7 +1,7 @@
 -- One row per order line (the SALES_FACT grain), priced as ordered and costed with the product
 -- version valid when the order was placed. Incremental: recomputes the lines ingested within the
 -- lookback window, so late catalog and session events re-cost and re-attribute them, and merges
--- only the lines that are new or came out different: rewriting unchanged rows is the cost.
+-- the lines that are new or came out different.
 {{
     config(
         materialized='incremental',
@@ -97,11 +97,4 @@ final as (
     from costed
 )
 
-{% if is_incremental() %}
-    select * from final
-    except
-    -- the contract fixes this table's columns to final's
-    select * from {{ this }}  -- noqa: AM04
-{% else %}
-    select * from final
-{% endif %}
+{{ new_or_changed_rows('final') }}

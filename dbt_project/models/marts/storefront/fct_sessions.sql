@@ -34,28 +34,21 @@ orders as not materialized (
     select * from {{ ref('stg_orders__orders_placed') }}
 ),
 
+-- an anonymous id seen signed in is attributed to its latest customer
+anonymous_identities as (
+    select
+        anonymous_id,
+        arg_max(customer_id, occurred_at) as customer_id
+    from all_sessions
+    where customer_id is not null
+    group by anonymous_id
+),
+
 {% if is_incremental() %}
 -- Staging is append-only in ingest order, so everything ingested at or after the newest event
 -- this table already reflects is new; recomputing a session twice is harmless.
     high_water_mark as (
         select max(last_ingested_at) as ingested_at from {{ this }}
-    ),
-
-    -- devices with a new signed-in session, and their latest customer over all their sessions
-    signed_in_devices as (
-        select
-            anonymous_id,
-            arg_max(customer_id, occurred_at) as customer_id
-        from all_sessions
-        where
-            customer_id is not null
-            and anonymous_id in (
-                select new_sign_ins.anonymous_id from all_sessions as new_sign_ins
-                where
-                    new_sign_ins.customer_id is not null
-                    and new_sign_ins.ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
-            )
-        group by anonymous_id
     ),
 
     changed_session_ids as (
@@ -64,13 +57,13 @@ orders as not materialized (
             where ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
             union
         {%- endfor %}
-        -- only an anonymous session takes its device's customer, so only those whose device now
-        -- has a different latest customer are re-attributed
+        -- a new sign-in re-attributes the anonymous sessions of its device (a signed-in session
+        -- keeps its own customer): those whose device's latest customer is no longer theirs
         select current_rows.session_id from {{ this }} as current_rows
-        inner join signed_in_devices on current_rows.anonymous_id = signed_in_devices.anonymous_id
+        inner join anonymous_identities on current_rows.anonymous_id = anonymous_identities.anonymous_id
         where
             current_rows.customer_id is null
-            and current_rows.stitched_customer_id is distinct from signed_in_devices.customer_id
+            and current_rows.stitched_customer_id is distinct from anonymous_identities.customer_id
     ),
 
     sessions as (
@@ -82,18 +75,6 @@ orders as not materialized (
         select * from all_sessions
     ),
 {% endif %}
-
-anonymous_identities as (
-    -- an anonymous id seen signed in is attributed to its latest customer
-    select
-        anonymous_id,
-        arg_max(customer_id, occurred_at) as customer_id
-    from all_sessions
-    where
-        customer_id is not null
-        and anonymous_id in (select sessions.anonymous_id from sessions)
-    group by anonymous_id
-),
 
 page_view_counts as (
     select

@@ -1,5 +1,5 @@
 -- One row per cart event (created, item added, item removed, converted, abandoned). Incremental:
--- merges events ingested within the lookback window on their event_id.
+-- merges the events ingested within the lookback window that are not here yet, on their event_id.
 {{
     config(
         materialized='incremental',
@@ -108,4 +108,4 @@ final as (
     {% endif %}
 )
 
-select * from final
+{{ new_or_changed_rows('final') }}

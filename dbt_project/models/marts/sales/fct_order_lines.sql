@@ -1,6 +1,7 @@
 -- One row per order line (the SALES_FACT grain), priced as ordered and costed with the product
--- version valid when the order was placed. Incremental: merges lines ingested within the lookback
--- window, so late events update rows rather than duplicate them.
+-- version valid when the order was placed. Incremental: recomputes the lines ingested within the
+-- lookback window, so late catalog and session events re-cost and re-attribute them, and merges
+-- the lines that are new or came out different.
 {{
     config(
         materialized='incremental',
@@ -96,4 +97,4 @@ final as (
     from costed
 )
 
-select * from final
+{{ new_or_changed_rows('final') }}

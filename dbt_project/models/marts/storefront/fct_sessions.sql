@@ -14,24 +14,34 @@
 
 with
 
-all_sessions as (
+all_sessions as not materialized (
     select * from {{ ref('stg_storefront__sessions_started') }}
 ),
 
-page_views as (
+page_views as not materialized (
     select * from {{ ref('stg_storefront__page_views') }}
 ),
 
-product_views as (
+product_views as not materialized (
     select * from {{ ref('stg_storefront__product_views') }}
 ),
 
-searches as (
+searches as not materialized (
     select * from {{ ref('stg_storefront__searches_performed') }}
 ),
 
-orders as (
+orders as not materialized (
     select * from {{ ref('stg_orders__orders_placed') }}
+),
+
+-- an anonymous id seen signed in is attributed to its latest customer
+anonymous_identities as (
+    select
+        anonymous_id,
+        arg_max(customer_id, occurred_at) as customer_id
+    from all_sessions
+    where customer_id is not null
+    group by anonymous_id
 ),
 
 {% if is_incremental() %}
@@ -47,14 +57,13 @@ orders as (
             where ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
             union
         {%- endfor %}
-        -- a newly signed-in session re-attributes every session of its device
-        select all_sessions.session_id from all_sessions
-        where all_sessions.anonymous_id in (
-            select new_sign_ins.anonymous_id from all_sessions as new_sign_ins
-            where
-                new_sign_ins.customer_id is not null
-                and new_sign_ins.ingested_at >= (select high_water_mark.ingested_at from high_water_mark)
-        )
+        -- a new sign-in re-attributes the anonymous sessions of its device (a signed-in session
+        -- keeps its own customer): those whose device's latest customer is no longer theirs
+        select current_rows.session_id from {{ this }} as current_rows
+        inner join anonymous_identities on current_rows.anonymous_id = anonymous_identities.anonymous_id
+        where
+            current_rows.customer_id is null
+            and current_rows.stitched_customer_id is distinct from anonymous_identities.customer_id
     ),
 
     sessions as (
@@ -66,18 +75,6 @@ orders as (
         select * from all_sessions
     ),
 {% endif %}
-
-anonymous_identities as (
-    -- an anonymous id seen signed in is attributed to its latest customer
-    select
-        anonymous_id,
-        arg_max(customer_id, occurred_at) as customer_id
-    from all_sessions
-    where
-        customer_id is not null
-        and anonymous_id in (select sessions.anonymous_id from sessions)
-    group by anonymous_id
-),
 
 page_view_counts as (
     select

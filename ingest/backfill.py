@@ -203,12 +203,10 @@ def _commit(
     app_id: str,
     next_index: int,
 ) -> None:
-    """Dead letters first, raw last: the raw table's version is where a rerun resumes.
-    `ingested_at` is taken now, per chunk, so it stays close to the commit time (incremental
-    readers use it as a high-water mark)."""
+    """Dead letters first, raw last: the raw table's version is where a rerun resumes."""
     if len(letters):
         dead.append(letters.to_arrow(), {app_id: next_index})
-    raw.append(rows.to_arrow(datetime.now(UTC)), {app_id: next_index})
+    raw.append(rows.to_arrow(), {app_id: next_index})
 
 
 def _backfill_file(

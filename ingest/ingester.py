@@ -289,7 +289,7 @@ class Ingester:
         if batch.records:
             now = datetime.now(UTC)
             dead_rows = batch.dead.to_arrow() if len(batch.dead) else None
-            raw_rows = batch.raw.to_arrow(now)
+            raw_rows = batch.raw.to_arrow()
             self.aggregator.observe_activity(self._counted_for_live(raw_rows))
             live_rows = self.aggregator.drain(now)
             self._await_commit()

@@ -48,17 +48,23 @@ DEAD_LETTERS_SCHEMA: Final = pa.schema(
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A Delta table of the lake: its path below the lake root, schema and partition columns."""
+    """A Delta table of the lake: its path below the lake root, schema and partition columns, and
+    optionally a commit-stamp column: a UTC timestamp the writer sets at commit time, under a lock
+    that every writer of the table takes, so that stamp order is commit order across writers
+    (incremental readers take the newest stamp as a high-water mark, raw-event-store.md)."""
 
     relative_path: str
     schema: pa.Schema
     partition_by: tuple[str, ...]
+    commit_stamp: str | None = None
 
     def path(self, lake_root: Path) -> Path:
         return lake_root / self.relative_path
 
 
-RAW_EVENTS: Final = TableSpec("raw/events", RAW_EVENTS_SCHEMA, ("source_service", "event_date"))
+RAW_EVENTS: Final = TableSpec(
+    "raw/events", RAW_EVENTS_SCHEMA, ("source_service", "event_date"), commit_stamp="ingested_at"
+)
 DEAD_LETTERS: Final = TableSpec("dead_letters/events", DEAD_LETTERS_SCHEMA, ())
 
 LIVE_MINUTE_METRICS_SCHEMA: Final = pa.schema(

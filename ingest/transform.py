@@ -2,18 +2,22 @@
 the typed envelope, the payload as JSON text and the record's lineage.
 
 Events are kept as validated and converted to Arrow columns once per micro-batch: per-event work
-is the contract check plus four list appends, which keeps the hot path cheap.
+is the contract check plus two list appends, which keeps the hot path cheap.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
 
 from acme.contracts import ValidatedEvent
-from ingest.tables import RAW_EVENTS_SCHEMA, UTC_MICROS
+from ingest.tables import RAW_EVENTS, RAW_EVENTS_SCHEMA, UTC_MICROS
+
+_UNSTAMPED_SCHEMA: Final = pa.schema(
+    [field for field in RAW_EVENTS_SCHEMA if field.name != RAW_EVENTS.commit_stamp]
+)
 
 STREAM = "raw"
 """Name of this output in app-transaction ids (see `ingest.offsets.app_id`)."""
@@ -45,8 +49,9 @@ class RawRows:
         self.offset += offsets
         self.nbytes += sum(len(e.payload_json) for e in events) + 200 * len(events)
 
-    def to_arrow(self, ingested_at: datetime) -> pa.Table:
-        """The rows as an Arrow table in the raw-events schema; `ingested_at` is the flush time."""
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table in the raw-events schema, without `ingested_at`: the writer
+        stamps it at commit time (`ingest.tables.TableSpec.commit_stamp`)."""
         events = self.events
         run_of_row = pa.array(
             np.repeat(np.arange(len(self._runs)), [n for _, _, n in self._runs]), pa.int64()
@@ -66,9 +71,8 @@ class RawRows:
             "topic": pa.array([t for t, _, _ in self._runs], pa.string()).take(run_of_row),
             "partition": pa.array([p for _, p, _ in self._runs], pa.int32()).take(run_of_row),
             "offset": pa.array(self.offset, pa.int64()),
-            "ingested_at": pa.repeat(pa.scalar(ingested_at, UTC_MICROS), len(events)),
         }
-        return pa.Table.from_pydict(columns, schema=RAW_EVENTS_SCHEMA)
+        return pa.Table.from_pydict(columns, schema=_UNSTAMPED_SCHEMA)
 
 
 def _payload_column(events: list[ValidatedEvent]) -> pa.StringArray:

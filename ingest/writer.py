@@ -7,8 +7,11 @@ produced them, or the reverse.
 
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -57,7 +60,8 @@ class DeltaAppender:
         return versions
 
     def append(self, rows: pa.Table, transactions: Mapping[str, int]) -> None:
-        """Append `rows` (possibly none) and record `transactions` in the same Delta commit.
+        """Append `rows` (possibly none) and record `transactions` in the same Delta commit. For
+        a table with a commit stamp, `rows` come without that column: it is set here.
 
         An empty `rows` still commits, so positions advance even when a batch had nothing for this
         table. delta-rs does not refuse a version lower than the stored one: callers must skip
@@ -65,16 +69,22 @@ class DeltaAppender:
         """
         if rows.num_rows == 0 and not transactions:
             return
-        write_deltalake(
-            self.table,
-            rows.cast(self.spec.schema),
-            mode="append",
-            partition_by=list(self.spec.partition_by) or None,
-            commit_properties=CommitProperties(
-                app_transactions=[Transaction(app_id, v) for app_id, v in transactions.items()],
-                max_commit_retries=50,
-            ),
-        )
+        with self._commit_order() as stamp:
+            if stamp is not None:
+                field = self.spec.schema.field(stamp)
+                rows = rows.append_column(
+                    field, pa.repeat(pa.scalar(datetime.now(UTC), field.type), rows.num_rows)
+                ).select(self.spec.schema.names)
+            write_deltalake(
+                self.table,
+                rows.cast(self.spec.schema),
+                mode="append",
+                partition_by=list(self.spec.partition_by) or None,
+                commit_properties=CommitProperties(
+                    app_transactions=[Transaction(app_id, v) for app_id, v in transactions.items()],
+                    max_commit_retries=50,
+                ),
+            )
         log.debug(
             "delta commit",
             extra={
@@ -87,3 +97,19 @@ class DeltaAppender:
     @property
     def version(self) -> int:
         return self.table.version()
+
+    @contextmanager
+    def _commit_order(self) -> Iterator[str | None]:
+        """For a table with a commit stamp: hold the table's writer lock (a file beside the
+        table, so every process on this host shares it; the kernel releases it if the holder
+        dies) while the stamp is taken and the commit made. Without it, two ingest workers or a
+        backfill beside the ingester could commit an older stamp after a newer one, and a reader
+        that had already moved its high-water mark past it would never read those rows."""
+        stamp = self.spec.commit_stamp
+        if stamp is None:
+            yield None
+            return
+        lock_path = self.path.parent / f".{self.path.name}.commit-lock"
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield stamp  # the lock goes with the file's close

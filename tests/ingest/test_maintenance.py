@@ -28,7 +28,7 @@ def _append_small_batches(lake: Path, batches: int) -> DeltaAppender:
         ]
         rows.extend("acme.storefront", 0, events, [batch * 10 + i for i in range(10)])
         appender.append(
-            rows.to_arrow(datetime.now(UTC)),
+            rows.to_arrow(),
             offsets.transactions("raw", {("acme.storefront", 0): batch * 10 + 10}),
         )
     return appender
@@ -36,9 +36,7 @@ def _append_small_batches(lake: Path, batches: int) -> DeltaAppender:
 
 def test_an_empty_append_still_records_the_position(lake_root: Path) -> None:
     appender = _append_small_batches(lake_root, 1)
-    appender.append(
-        RawRows().to_arrow(datetime.now(UTC)), {"acme-ingest/raw/acme.storefront/0": 25}
-    )
+    appender.append(RawRows().to_arrow(), {"acme-ingest/raw/acme.storefront/0": 25})
     assert (
         DeltaTable(str(appender.path)).transaction_version("acme-ingest/raw/acme.storefront/0")
         == 25

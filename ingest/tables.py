@@ -61,6 +61,11 @@ class TableSpec:
     def path(self, lake_root: Path) -> Path:
         return lake_root / self.relative_path
 
+    @property
+    def appended_schema(self) -> pa.Schema:
+        """The schema of rows handed to `DeltaAppender.append`: all columns but the stamp."""
+        return pa.schema([field for field in self.schema if field.name != self.commit_stamp])
+
 
 RAW_EVENTS: Final = TableSpec(
     "raw/events", RAW_EVENTS_SCHEMA, ("source_service", "event_date"), commit_stamp="ingested_at"

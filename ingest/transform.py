@@ -7,17 +7,11 @@ is the contract check plus two list appends, which keeps the hot path cheap.
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 import pyarrow as pa
 
 from acme.contracts import ValidatedEvent
-from ingest.tables import RAW_EVENTS, RAW_EVENTS_SCHEMA, UTC_MICROS
-
-_UNSTAMPED_SCHEMA: Final = pa.schema(
-    [field for field in RAW_EVENTS_SCHEMA if field.name != RAW_EVENTS.commit_stamp]
-)
+from ingest.tables import RAW_EVENTS, UTC_MICROS
 
 STREAM = "raw"
 """Name of this output in app-transaction ids (see `ingest.offsets.app_id`)."""
@@ -72,7 +66,7 @@ class RawRows:
             "partition": pa.array([p for _, p, _ in self._runs], pa.int32()).take(run_of_row),
             "offset": pa.array(self.offset, pa.int64()),
         }
-        return pa.Table.from_pydict(columns, schema=_UNSTAMPED_SCHEMA)
+        return pa.Table.from_pydict(columns, schema=RAW_EVENTS.appended_schema)
 
 
 def _payload_column(events: list[ValidatedEvent]) -> pa.StringArray:

@@ -129,10 +129,9 @@ def raw_event_rows(
                 "topic": f"acme.{service}",
                 "partition": 0,
                 "offset": first_offset + index,
-                "ingested_at": at + timedelta(seconds=2),
             }
         )
-    return pa.Table.from_pylist(rows, schema=RAW_EVENTS.schema)
+    return pa.Table.from_pylist(rows, schema=RAW_EVENTS.appended_schema)
 
 
 def write_raw_days(lake_root: Path, days: list[date], per_day: int) -> None:

@@ -68,6 +68,18 @@ class OrchestrationEnvironment:
             return dg.DefaultScheduleStatus.STOPPED
         return dg.DefaultScheduleStatus.RUNNING
 
+    def utc_schedule(
+        self, job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition, cron_schedule: str
+    ) -> dg.ScheduleDefinition:
+        """`job` on `cron_schedule` in UTC (every schedule of the project is in UTC), running or
+        stopped by default as this environment decides."""
+        return dg.ScheduleDefinition(
+            job=job,
+            cron_schedule=cron_schedule,
+            execution_timezone="UTC",
+            default_status=self.default_schedule_status,
+        )
+
     @property
     def run_retries(self) -> int:
         """Whole-run retries (on top of per-step retry policies): more patience in production."""

@@ -22,16 +22,6 @@ def build_analytics_schedules(environment: OrchestrationEnvironment) -> list[dg.
     """Daily analytics at 06:00 UTC (after the night's maintenance), the weekly summary on
     Mondays at 07:00 UTC."""
     return [
-        dg.ScheduleDefinition(
-            job=daily_analytics_job,
-            cron_schedule="0 6 * * *",
-            execution_timezone="UTC",
-            default_status=environment.default_schedule_status,
-        ),
-        dg.ScheduleDefinition(
-            job=weekly_report_job,
-            cron_schedule="0 7 * * 1",
-            execution_timezone="UTC",
-            default_status=environment.default_schedule_status,
-        ),
+        environment.utc_schedule(daily_analytics_job, "0 6 * * *"),
+        environment.utc_schedule(weekly_report_job, "0 7 * * 1"),
     ]

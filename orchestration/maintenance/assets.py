@@ -96,16 +96,6 @@ def build_maintenance_schedules(
 ) -> list[dg.ScheduleDefinition]:
     """Daily compaction at 02:00 UTC, full maintenance on Sundays at 03:00 UTC."""
     return [
-        dg.ScheduleDefinition(
-            job=compaction_job,
-            cron_schedule="0 2 * * *",
-            execution_timezone="UTC",
-            default_status=environment.default_schedule_status,
-        ),
-        dg.ScheduleDefinition(
-            job=weekly_maintenance_job,
-            cron_schedule="0 3 * * 0",
-            execution_timezone="UTC",
-            default_status=environment.default_schedule_status,
-        ),
+        environment.utc_schedule(compaction_job, "0 2 * * *"),
+        environment.utc_schedule(weekly_maintenance_job, "0 3 * * 0"),
     ]

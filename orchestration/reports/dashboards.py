@@ -94,11 +94,4 @@ def build_dashboard_report_schedules(
     `ACME_REPORT_EMAIL_TO` names recipients."""
     if not environment.settings.report_recipients:
         return []
-    return [
-        dg.ScheduleDefinition(
-            job=daily_dashboard_reports_job,
-            cron_schedule="0 7 * * *",
-            execution_timezone="UTC",
-            default_status=environment.default_schedule_status,
-        )
-    ]
+    return [environment.utc_schedule(daily_dashboard_reports_job, "0 7 * * *")]

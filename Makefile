@@ -19,10 +19,10 @@ $(UV):
 	python3 -m venv .cache/uv
 	.cache/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode at sync, not at first import: every dbt build is a new process, and compiling its
+# imports costs it about 3 CPU-seconds where PYTHONDONTWRITEBYTECODE keeps no cache.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	@echo "Syncing the pipeline environment (.venv) from uv.lock ..." >&2
-	# Bytecode now, not at first import: every dbt build is a new process, and compiling its
-	# imports costs it about 3 CPU-seconds where PYTHONDONTWRITEBYTECODE keeps no cache.
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 

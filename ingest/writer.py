@@ -69,7 +69,8 @@ class DeltaAppender:
         """
         if rows.num_rows == 0 and not transactions:
             return
-        with self._commit_order() as stamp:
+        stamp = self.spec.commit_stamp
+        with self._commit_lock():
             if stamp is not None:
                 field = self.spec.schema.field(stamp)
                 rows = rows.append_column(
@@ -99,17 +100,16 @@ class DeltaAppender:
         return self.table.version()
 
     @contextmanager
-    def _commit_order(self) -> Iterator[str | None]:
+    def _commit_lock(self) -> Iterator[None]:
         """For a table with a commit stamp: hold the table's writer lock (a file beside the
         table, so every process on this host shares it; the kernel releases it if the holder
         dies) while the stamp is taken and the commit made. Without it, two ingest workers or a
         backfill beside the ingester could commit an older stamp after a newer one, and a reader
         that had already moved its high-water mark past it would never read those rows."""
-        stamp = self.spec.commit_stamp
-        if stamp is None:
-            yield None
+        if self.spec.commit_stamp is None:
+            yield
             return
         lock_path = self.path.parent / f".{self.path.name}.commit-lock"
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            yield stamp  # the lock goes with the file's close
+            yield  # the lock goes with the file's close

@@ -3,6 +3,10 @@ ACME_BENCH_DBT_EVENTS raw events (default 10,000,000), then an incremental build
 ACME_BENCH_DBT_NEW_EVENTS (default 100,000) more, and the publish step. Wall time and peak RSS of
 the dbt process tree for each. Targets: full < 180 s, incremental < 20 s.
 
+Beside them, the floor of any build of this project here: `dbt build --empty` of the same nodes on
+a database whose tables are all empty, so no model reads and no test scans a row. What it takes is
+dbt's own start-up and per-node work, which no SQL change can remove.
+
 The lake is built the production way: simulator -> JSONL -> ingest backfill; that preparation is
 timed separately and not part of the targets. It takes minutes at 10M events, so
 ACME_BENCH_DBT_LAKE may name a directory to keep it in: a complete prepared lake there (its READY
@@ -33,7 +37,7 @@ from pydantic import SecretStr
 from acme.settings import Settings
 from acme.simulator import SimulationConfig, simulate
 from acme.simulator.sinks import write_jsonl
-from acme.warehouse.dbt import build
+from acme.warehouse.dbt import build, run_dbt
 from acme.warehouse.duckdb_delta import connection_config
 from acme.warehouse.publish import publish
 from ingest.backfill import backfill_files
@@ -176,6 +180,17 @@ def prepared_lake(directory: Path, events: int, new_events: int) -> dict[str, An
     return _prepare_lake(directory, events, new_events)
 
 
+def _noop_build_seconds(settings: Settings, root: Path) -> float:
+    """Wall seconds of `dbt build --empty` on a database of empty tables: every node of a build,
+    no rows. A first `--full-refresh --empty` build creates the tables and is not timed."""
+    empty = settings.model_copy(update={"duckdb_build_path": root / "floor" / "build.duckdb"})
+    target = root / "floor" / "dbt-target"
+    args = ["build", "--empty", "--exclude-resource-type", "unit_test"]
+    run_dbt([*args, "--full-refresh"], empty, target_path=target, capture=True)
+    _, seconds, _ = _measured(lambda: run_dbt(args, empty, target_path=target, capture=True))
+    return seconds
+
+
 def run() -> dict[str, Any]:
     logging.basicConfig(level=logging.WARNING)
     events = int(os.environ.get("ACME_BENCH_DBT_EVENTS", "10000000"))
@@ -207,6 +222,7 @@ def run() -> dict[str, Any]:
         )
         with duckdb.connect(str(settings.duckdb_build_path), read_only=True) as conn:
             order_lines = conn.execute("select count(*) from marts.fct_order_lines").fetchone()
+        noop_seconds = _noop_build_seconds(settings, root)
         return {
             "raw_events_full_build": raw_before,
             "raw_events_added": raw_after - raw_before,
@@ -216,6 +232,7 @@ def run() -> dict[str, Any]:
             "incremental_build_seconds": round(incremental_seconds, 1),
             "incremental_build_peak_rss_mib": round(incremental_rss / 2**20),
             "publish_seconds": round(publish_seconds, 1),
+            "noop_build_seconds": round(noop_seconds, 1),
             "target_full_build_seconds": 180,
             "target_incremental_build_seconds": 20,
             "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},

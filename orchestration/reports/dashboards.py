@@ -4,7 +4,9 @@ The command lives in Superset's own environment (`superset/.venv`), so it runs a
 It renders the dashboard to PDF, exports every chart as CSV and Excel, e-mails them through the
 alerts' SMTP relay and appends the attempt to `<lake root>/reports/history.jsonl`; Dagster's run
 history keeps each run next to the builds that fed it, and a failed delivery fails the run, which
-the run-failure sensor alerts on (docs/decisions/superset-reports.md).
+the run-failure sensor alerts on (docs/decisions/superset-reports.md). Each delivery is keyed by
+the run's root run, so a retry (of the op, or a re-execution of the run) sends only the reports
+that did not go out.
 """
 
 import json
@@ -43,9 +45,10 @@ class DashboardReportsResource(dg.ConfigurableResource):  # type: ignore[type-ar
             environment=settings.environment.value,
         )
 
-    def deliver(self, slug: str, relay: AlertsResource) -> dict[str, Any]:
-        """E-mail one dashboard's report through `relay`'s SMTP server; the command's record of
-        the delivery. Raises `dg.Failure` with the command's error when it was not sent (the
+    def deliver(self, slug: str, relay: AlertsResource, delivery_key: str) -> dict[str, Any]:
+        """E-mail one dashboard's report through `relay`'s SMTP server unless it was sent under
+        `delivery_key` before; the command's record of the delivery (status "sent" or
+        "already_sent"). Raises `dg.Failure` with the command's error when it was not sent (the
         history says so too)."""
         variables = {
             "ACME_ENVIRONMENT": self.environment,
@@ -59,7 +62,7 @@ class DashboardReportsResource(dg.ConfigurableResource):  # type: ignore[type-ar
         }
         result = subprocess.run(
             [str(REPORT_COMMAND), "report", "--url", self.superset_url, "--dashboard", slug,
-             "--to", ",".join(self.email_to)],
+             "--to", ",".join(self.email_to), "--delivery-key", delivery_key],
             env={**os.environ, **variables}, capture_output=True, text=True, timeout=900,
             check=False,
         )  # fmt: skip
@@ -77,9 +80,18 @@ def email_daily_dashboards(
     dashboard_reports: DashboardReportsResource,
     alerts: AlertsResource,
 ) -> None:
+    # A re-execution of a failed run is a new run with the same root: it must not mail again.
+    delivery_key = f"dagster-run:{context.run.root_run_id or context.run_id}"
     for slug in DAILY_DASHBOARDS:
-        delivery = dashboard_reports.deliver(slug, alerts)
-        context.log.info(f"sent the {slug} report to {', '.join(delivery['recipients'])}")
+        delivery = dashboard_reports.deliver(slug, alerts, delivery_key)
+        recipients = ", ".join(delivery["recipients"])
+        if delivery["status"] == "already_sent":
+            context.log.info(
+                f"the {slug} report went to {recipients} at "
+                f"{delivery['delivered_at']} under this run; not sent again"
+            )
+        else:
+            context.log.info(f"sent the {slug} report to {recipients}")
 
 
 @dg.job(description="The daily dashboard reports by e-mail (Superset's PDF, CSV and Excel).")

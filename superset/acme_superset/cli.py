@@ -196,7 +196,20 @@ def run_provision(url: str, folder: Path) -> dict[str, int]:
     default=None,
     help="where reports and history.jsonl are kept [default: <lake root>/reports]",
 )
-def report(url: str, slug: str, recipients: str, username: str, reports_dir: Path | None) -> None:
+@click.option(
+    "--delivery-key",
+    default=None,
+    help="the caller's id for this delivery (e.g. its Dagster run): if the history holds this "
+    "dashboard sent under it, it is not sent again",
+)
+def report(
+    url: str,
+    slug: str,
+    recipients: str,
+    username: str,
+    reports_dir: Path | None,
+    delivery_key: str | None,
+) -> None:
     """E-mail a dashboard as PDF plus its charts as CSV and Excel; keep it in the history."""
     placeholders = Placeholders()
     password = placeholders[f"SUPERSET_{username.upper()}_PASSWORD"]
@@ -210,6 +223,7 @@ def report(url: str, slug: str, recipients: str, username: str, reports_dir: Pat
             [address.strip() for address in recipients.split(",") if address.strip()],
             folder,
             SmtpSettings.from_environment(),
+            delivery_key,
         )
     except (ReportError, SupersetAPIError) as error:
         raise click.ClickException(str(error)) from None

@@ -87,6 +87,8 @@ class Delivery:
     files: list[str] = field(default_factory=list)
     status: str = "sent"
     error: str | None = None
+    # The caller's id for this delivery (the Dagster run): a retry under it does not send again.
+    delivery_key: str | None = None
 
 
 def _slugify(name: str) -> str:
@@ -169,16 +171,33 @@ def deliver_report(
     recipients: list[str],
     reports_dir: Path,
     smtp: SmtpSettings,
+    delivery_key: str | None = None,
 ) -> Delivery:
     """Produce one report of dashboard `slug`, e-mail it, and append it to the history.
 
     A failure is recorded in the history too (status "failed") before it is raised, so the
-    history shows every attempt.
+    history shows every attempt. When the history already holds a sent report of `slug` under
+    `delivery_key`, nothing is sent again: the earlier delivery comes back with status
+    "already_sent" (and no history line is added), so a retried run does not mail twice.
     """
+    if delivery_key is not None:
+        for earlier in read_history(reports_dir):
+            if (earlier["dashboard"], earlier["status"], earlier.get("delivery_key")) == (
+                slug,
+                "sent",
+                delivery_key,
+            ):
+                return Delivery(**{**earlier, "status": "already_sent"})
     started = datetime.now(UTC)
     folder = reports_dir / slug / started.strftime("%Y%m%dT%H%M%SZ")
     folder.mkdir(parents=True, exist_ok=True)
-    delivery = Delivery(slug, recipients, started.isoformat(timespec="seconds"), str(folder))
+    delivery = Delivery(
+        slug,
+        recipients,
+        started.isoformat(timespec="seconds"),
+        str(folder),
+        delivery_key=delivery_key,
+    )
     try:
         client = SupersetClient(base_url, username, password)
         found = client.request("GET", f"/api/v1/dashboard/{slug}")["result"]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -111,7 +112,8 @@ def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
         "ACME_ALERT_SMTP_PORT": str(port),
     }
     reports = tmp_path / "reports"
-    for _ in range(2):
+
+    def report(*key: str) -> dict[str, Any]:
         result = superset_server.cli(
             "report",
             "--url",
@@ -122,9 +124,19 @@ def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
             "cfo@acme.example",
             "--reports-dir",
             str(reports),
+            *key,
             env=env,
         )
-        assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "sent"
+        delivery: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+        return delivery
+
+    first = report("--delivery-key", "run-1")
+    assert first["status"] == "sent"
+    # A retry under the same key sends nothing and says when the report did go out.
+    retried = report("--delivery-key", "run-1")
+    assert (retried["status"], retried["delivered_at"]) == ("already_sent", first["delivered_at"])
+    assert len(receiver.messages) == 1
+    assert report()["status"] == "sent"
     assert len(receiver.messages) == 2
     message = receiver.messages[-1]
     assert message["To"] == "cfo@acme.example"
@@ -173,6 +185,17 @@ def test_dagster_job_emails_the_daily_dashboards_and_keeps_their_history(
     assert [(entry["dashboard"], entry["status"]) for entry in history] == [
         (slug, "sent") for slug in DAILY_DASHBOARDS
     ]
+    # The same run again (as a retry or re-execution is) mails nothing more.
+    again = daily_dashboard_reports_job.execute_in_process(
+        resources={
+            "dashboard_reports": DashboardReportsResource.from_settings(settings),
+            "alerts": AlertsResource.from_settings(settings),
+        },
+        run_id=result.run_id,
+    )
+    assert again.success
+    assert len(receiver.messages) == already + len(DAILY_DASHBOARDS)
+    assert len(history_file.read_text().splitlines()) == len(DAILY_DASHBOARDS)
 
 
 def test_a_failed_report_is_recorded_and_reported(

@@ -54,7 +54,7 @@ def score_days(daily: pd.DataFrame) -> pd.DataFrame:
         group = group.sort_values("day").reset_index(drop=True)
         for metric in METRICS:
             group[f"{metric}_robust_z"] = robust_z_scores(
-                group[metric].astype(float), group["day"].dt.dayofweek
+                group[metric].astype(float), group["day"].dt.day_of_week
             )
         z_flag = (
             group[[f"{metric}_robust_z" for metric in METRICS]].abs() > ROBUST_Z_THRESHOLD
@@ -64,7 +64,7 @@ def score_days(daily: pd.DataFrame) -> pd.DataFrame:
                 "orders": group["orders"].astype(float),
                 "revenue": group["revenue"].astype(float),
                 "basket": group["revenue"].astype(float) / group["orders"].clip(lower=1),
-                "weekday": group["day"].dt.dayofweek,
+                "weekday": group["day"].dt.day_of_week,
             }
         )
         if len(group) >= MIN_FOREST_DAYS:

@@ -8,12 +8,12 @@ from orchestration.reports.assets import DAILY_REPORT_KEY, WEEKLY_REPORT_KEY
 
 daily_analytics_job = dg.define_asset_job(
     name="daily_analytics",
-    selection=dg.AssetSelection.keys(FORECASTS_KEY, ANOMALIES_KEY, DAILY_REPORT_KEY),
+    selection=dg.AssetSelection.assets(FORECASTS_KEY, ANOMALIES_KEY, DAILY_REPORT_KEY),
     description="Revenue forecast, anomaly scores and the daily sales report.",
 )
 weekly_report_job = dg.define_asset_job(
     name="weekly_report",
-    selection=dg.AssetSelection.keys(WEEKLY_REPORT_KEY),
+    selection=dg.AssetSelection.assets(WEEKLY_REPORT_KEY),
     description="The weekly sales summary.",
 )
 

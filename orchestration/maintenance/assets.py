@@ -81,7 +81,7 @@ def build_maintenance_assets(environment: OrchestrationEnvironment) -> list[dg.A
 
 compaction_job = dg.define_asset_job(
     name="daily_compaction",
-    selection=dg.AssetSelection.keys(dg.AssetKey(["maintenance", "delta_compaction"])),
+    selection=dg.AssetSelection.assets(dg.AssetKey(["maintenance", "delta_compaction"])),
     description="Compacts the ingest tables.",
 )
 weekly_maintenance_job = dg.define_asset_job(

@@ -15,7 +15,7 @@ from orchestration.resources import LakehouseResource
 observe_raw_job = dg.define_asset_job(
     name="observe_raw",
     description="Observe the raw Delta tables (new data versions) and run their blocking checks.",
-    selection=dg.AssetSelection.keys(RAW_EVENTS_KEY, DEAD_LETTERS_KEY)
+    selection=dg.AssetSelection.assets(RAW_EVENTS_KEY, DEAD_LETTERS_KEY)
     | dg.AssetSelection.checks_for_assets(RAW_EVENTS_KEY),
 )
 

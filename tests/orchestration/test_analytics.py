@@ -22,7 +22,7 @@ def shop(seed: int, incident_day: int | None = None) -> pd.DataFrame:
     `incident_day` a checkout outage loses 60% of both."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2026-01-05", periods=DAYS)
-    orders = (100 + 20 * (days.dayofweek >= 5) + rng.normal(0, 5, DAYS)).round()
+    orders = (100 + 20 * (days.day_of_week >= 5) + rng.normal(0, 5, DAYS)).round()
     revenue = orders * 50 + rng.normal(0, 100, DAYS)
     frame = pd.DataFrame({"day": days, "currency": "EUR", "orders": orders, "revenue": revenue})
     if incident_day is not None:
@@ -52,8 +52,8 @@ def test_the_forecast_follows_the_weekly_shape_within_its_interval() -> None:
     forecast = forecast_revenue(history, horizon=14)
 
     assert list(forecast["day"]) == list(pd.date_range("2026-03-30", periods=14))
-    weekend = forecast[forecast["day"].dt.dayofweek >= 5]["forecast"].mean()
-    weekday = forecast[forecast["day"].dt.dayofweek < 5]["forecast"].mean()
+    weekend = forecast[forecast["day"].dt.day_of_week >= 5]["forecast"].mean()
+    weekday = forecast[forecast["day"].dt.day_of_week < 5]["forecast"].mean()
     assert weekend / weekday == pytest.approx(1.2, abs=0.05)
     assert (forecast["lower"] < forecast["forecast"]).all()
     assert (forecast["forecast"] < forecast["upper"]).all()

@@ -22,6 +22,18 @@ def _path(variable: str, default: str) -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
+def serving_path() -> Path:
+    """The serving DuckDB file the dbt build publishes (ACME_DUCKDB_SERVING_PATH)."""
+    return _path("ACME_DUCKDB_SERVING_PATH", "lake/warehouse/serving.duckdb")
+
+
+def serving_release() -> str:
+    """An id of the release the serving path holds now: the inode and modification time of the
+    file it resolves to. Every publish swaps in a new file, so the id changes with each one."""
+    status = serving_path().stat()
+    return f"{status.st_ino}-{status.st_mtime_ns}"
+
+
 def environment() -> str:
     """`local`, `ci` or `prod` (ACME_ENVIRONMENT), as in the pipeline's settings."""
     return os.environ.get("ACME_ENVIRONMENT", "local").lower()
@@ -38,7 +50,7 @@ class Placeholders(Mapping[str, str]):
     def __init__(self) -> None:
         lake_root = _path("ACME_LAKE_ROOT", "lake")
         self.values = {
-            "SERVING_PATH": str(_path("ACME_DUCKDB_SERVING_PATH", "lake/warehouse/serving.duckdb")),
+            "SERVING_PATH": str(serving_path()),
             "LAKE_ROOT": str(lake_root),
             "LIVE_METRICS_PATH": str(lake_root / "live" / "minute_metrics"),
             "DEAD_LETTERS_PATH": str(lake_root / "dead_letters" / "events"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,6 +30,7 @@ from orchestration.reports.dashboards import (
 )
 from tests.conftest import free_port
 from tests.superset.conftest import ApiSession, SupersetServer, api_session
+from tests.superset.superset_sample_lake import build_serving_db
 
 pytestmark = pytest.mark.superset
 
@@ -52,6 +55,30 @@ def test_service_account_reads_chart_data_as_documented(superset_server: Superse
     body = api.get_json(f"/api/v1/chart/{chart_id(api, 'Net revenue')}/data/")
     value = body["result"][0]["data"][0]["net_revenue"]
     assert Decimal(str(value)).quantize(Decimal("0.01")) == total_revenue(superset_server)
+
+
+def test_charts_serve_a_new_release_at_once(superset_server: SupersetServer) -> None:
+    """A publish swaps the serving file; charts must not answer from the cache of the old one."""
+    api = api_session(superset_server, "svc_api")
+    target = chart_id(api, "Net revenue")
+
+    def served() -> Decimal:
+        body = api.get_json(f"/api/v1/chart/{target}/data/")
+        return Decimal(str(body["result"][0]["data"][0]["net_revenue"])).quantize(Decimal("0.01"))
+
+    before = total_revenue(superset_server)
+    assert served() == before  # and now in the cache
+    serving = superset_server.serving_path
+    original, release = serving.with_name("original.duckdb"), serving.with_name("release.duckdb")
+    shutil.copy2(serving, original)
+    build_serving_db(release, seed=8)
+    try:
+        os.replace(release, serving)
+        assert total_revenue(superset_server) != before
+        assert served() == total_revenue(superset_server)
+    finally:
+        os.replace(original, serving)
+    assert served() == before
 
 
 def test_service_account_cannot_change_anything(superset_server: SupersetServer) -> None:

@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from acme_superset.context import serving_release
+from acme_superset.phones import redirect_phones_to_phone_layouts
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,8 @@ FEATURE_FLAGS = {
 # `{{ cache_key_wrapper(serving_release()) }}` in a mart dataset's SQL makes each publish start
 # new cache keys, so charts show a new release at once instead of after the 5-minute data cache.
 JINJA_CONTEXT_ADDONS = {"serving_release": serving_release}
+# A phone opening a dashboard is sent to its phone layout (`?layout=desktop` keeps the desktop one).
+FLASK_APP_MUTATOR = redirect_phones_to_phone_layouts
 # The Executive Live dashboard refreshes every 10 s; allow that interval without a warning.
 SUPERSET_DASHBOARD_PERIODICAL_REFRESH_LIMIT = 0
 DASHBOARD_AUTO_REFRESH_MODE = "force"

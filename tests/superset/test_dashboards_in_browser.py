@@ -22,6 +22,11 @@ pytestmark = pytest.mark.superset
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# Safari on an iPhone, as Playwright's device list gives it.
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1"
+)
 # Which dashboards each role is granted (bundles: dashboards[].roles); admin sees all.
 DASHBOARDS = {
     "admin": ("executive-live", "sales-revenue", "operations", "data-quality"),
@@ -171,6 +176,28 @@ def test_phone_layout_fills_a_phone_screen(
     folder = ARTIFACTS / user
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{slug}-phone.png"), full_page=True)
+
+
+def test_a_phone_opening_a_dashboard_gets_its_phone_layout(
+    superset_server: SupersetServer, browser: Browser
+) -> None:
+    """A phone browser asking for the desktop dashboard lands on its phone twin, with the query
+    string kept; `?layout=desktop` and desktop browsers keep the desktop layout."""
+    dashboard = f"{superset_server.url}/superset/dashboard"
+    phone = browser.new_context(viewport=PHONE, user_agent=PHONE_USER_AGENT, is_mobile=True)
+    page = phone.new_page()
+    log_in(page, superset_server, "viewer")
+    page.goto(f"{dashboard}/sales-revenue/?native_filters_key=none")
+    assert page.url == f"{dashboard}/sales-revenue-phone/?native_filters_key=none"
+    page.goto(f"{dashboard}/sales-revenue/?layout=desktop")
+    assert page.url == f"{dashboard}/sales-revenue/?layout=desktop"
+    phone.close()
+    desktop = browser.new_context(viewport=DESKTOP)
+    page = desktop.new_page()
+    log_in(page, superset_server, "viewer")
+    page.goto(f"{dashboard}/sales-revenue/")
+    assert page.url == f"{dashboard}/sales-revenue/"
+    desktop.close()
 
 
 def test_region_manager_is_limited_to_region(superset_server: SupersetServer) -> None:

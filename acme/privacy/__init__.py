@@ -1,0 +1,1 @@
+"""Data-subject requests: export everything held about a customer (docs/decisions/privacy.md)."""

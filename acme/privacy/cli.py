@@ -1,0 +1,37 @@
+"""`acme privacy`: answer data-subject requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from acme.privacy.export import export_subject
+from acme.privacy.subject import SubjectNotFoundError
+from acme.settings import ConfigError, get_settings
+
+
+@click.group()
+def privacy() -> None:
+    """Data-subject requests (access) on the lake and the served marts."""
+
+
+@privacy.command("export-subject")
+@click.argument("identifier")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("subject-exports"),
+    show_default=True,
+    help="Folder the zip is written to.",
+)
+def export_subject_command(identifier: str, out_dir: Path) -> None:
+    """Write one zip (JSON, CSV, manifest) of everything about a customer id or e-mail."""
+    try:
+        export = export_subject(get_settings(), identifier, out_dir)
+    except (ConfigError, SubjectNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    for name, rows in export.rows.items():
+        click.echo(f"{name}\t{rows} rows", err=True)
+    click.echo(str(export.path))

@@ -1,4 +1,4 @@
-"""The writer knows nothing of Kafka and the consumer nothing of Delta (STYLE.md, ingest/)."""
+"""The writer knows nothing of Kafka and the consumer nothing of Delta (the one-module-per-concern layout of ingest/)."""
 
 from __future__ import annotations
 

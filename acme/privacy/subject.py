@@ -97,7 +97,7 @@ def resolve_subject(settings: Settings, identifier: str) -> Subject:
             str(email)
             for (email,) in conn.execute(
                 f"select distinct payload ->> 'email' from {raw} "
-                f"where event_type in {EMAIL_EVENTS} and payload ->> 'customer_id' = ?",
+                f"where event_type in {EMAIL_EVENTS} and (payload ->> 'customer_id') = ?",
                 [customer_id],
             ).fetchall()
             if email
@@ -106,7 +106,7 @@ def resolve_subject(settings: Settings, identifier: str) -> Subject:
             str(device)
             for (device,) in conn.execute(
                 f"select distinct payload ->> 'anonymous_id' from {raw} "
-                f"where event_type = 'SessionStarted' and payload ->> 'customer_id' = ?",
+                f"where event_type = 'SessionStarted' and (payload ->> 'customer_id') = ?",
                 [customer_id],
             ).fetchall()
             if device

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
+from acme.privacy.erase import erase_subject
 from acme.privacy.export import export_subject
 from acme.privacy.subject import SubjectNotFoundError
 from acme.settings import ConfigError, get_settings
@@ -13,7 +15,7 @@ from acme.settings import ConfigError, get_settings
 
 @click.group()
 def privacy() -> None:
-    """Data-subject requests (access) on the lake and the served marts."""
+    """Data-subject requests (access, erasure) on the lake and the warehouse."""
 
 
 @privacy.command("export-subject")
@@ -35,3 +37,17 @@ def export_subject_command(identifier: str, out_dir: Path) -> None:
     for name, rows in export.rows.items():
         click.echo(f"{name}\t{rows} rows", err=True)
     click.echo(str(export.path))
+
+
+@privacy.command("erase")
+@click.argument("identifier")
+def erase_command(identifier: str) -> None:
+    """Erase a customer (id or e-mail) from the lake and the warehouse; print the receipt.
+
+    Run it while no dbt build runs: it rebuilds and publishes the warehouse itself.
+    """
+    try:
+        receipt = erase_subject(get_settings(), identifier)
+    except (ConfigError, SubjectNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(receipt, default=str))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Generic, TypeVar
 
-from acme.simulator.ids import Ids
+from simulator.ids import Ids
 
 _T = TypeVar("_T")
 

@@ -11,9 +11,9 @@ import click
 
 from acme.settings import ConfigError as SettingsError
 from acme.settings import get_settings
-from acme.simulator.config import ConfigError, SimulationConfig
-from acme.simulator.run import simulate
-from acme.simulator.sinks import Progress, produce_to_kafka, write_jsonl, write_parquet, write_truth
+from simulator.config import ConfigError, SimulationConfig
+from simulator.run import simulate
+from simulator.sinks import Progress, produce_to_kafka, write_jsonl, write_parquet, write_truth
 
 # Live mode: roughly 12.5 messages per visiting customer and day (measured), every customer
 # visiting about daily; the population is sized so the daily average matches --rate.

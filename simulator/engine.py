@@ -20,11 +20,11 @@ from typing import Any
 
 import orjson
 
-from acme.simulator.block import BLOCK_EVENTS, CONTEXT_CODE, TIME, Block, Emitted
-from acme.simulator.config import ConfigError, SimulationConfig
-from acme.simulator.ids import DAY_MS, EPOCH, Clock, FastRandom, Ids, money, to_ms
-from acme.simulator.truth import TruthAccumulator
-from acme.simulator.world import (
+from simulator.block import BLOCK_EVENTS, CONTEXT_CODE, TIME, Block, Emitted
+from simulator.config import ConfigError, SimulationConfig
+from simulator.ids import DAY_MS, EPOCH, Clock, FastRandom, Ids, money, to_ms
+from simulator.truth import TruthAccumulator
+from simulator.world import (
     CARRIER_TRANSIT,
     CARRIERS,
     CHANNEL,

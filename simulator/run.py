@@ -22,8 +22,9 @@ import pyarrow.compute as pc
 from acme.contexts import BOUNDED_CONTEXTS
 from simulator import arrow
 from simulator.block import Block
+from simulator.calendar import holiday_names
 from simulator.config import SimulationConfig
-from simulator.engine import Engine, holiday_names
+from simulator.engine import Engine
 from simulator.ids import DAY_MS, to_ms
 from simulator.noise import Noise
 from simulator.regions import few_collections, from_queue, region_blocks, region_worker

@@ -13,18 +13,10 @@ import click
 from acme.contracts.cli import contracts
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
-from acme.settings import ConfigError, Settings, get_settings
+from acme.settings import Settings, load_settings
 from acme.warehouse.cli import warehouse
 from ingest.cli import backfill_command, ingest_command, lake_group
 from simulator.cli import simulate_command
-
-
-def load_settings() -> Settings:
-    """Settings for a CLI command; a bad configuration ends the command with the fix-it message."""
-    try:
-        return get_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

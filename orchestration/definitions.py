@@ -14,11 +14,6 @@ from orchestration.alerts.sensors import (
     build_run_failure_alert_sensor,
 )
 from orchestration.analytics.assets import build_analytics_assets
-from orchestration.analytics.schedules import (
-    build_analytics_schedules,
-    daily_analytics_job,
-    weekly_report_job,
-)
 from orchestration.environment import OrchestrationEnvironment
 from orchestration.maintenance.assets import (
     GROUP as MAINTENANCE_GROUP,
@@ -38,6 +33,11 @@ from orchestration.reports.dashboards import (
     DashboardReportsResource,
     build_dashboard_report_schedules,
     daily_dashboard_reports_job,
+)
+from orchestration.reports.schedules import (
+    build_report_schedules,
+    daily_analytics_job,
+    weekly_report_job,
 )
 from orchestration.resources import LakehouseResource
 from orchestration.warehouse.checks import (
@@ -92,7 +92,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ],
         schedules=[
             *build_maintenance_schedules(environment),
-            *build_analytics_schedules(environment),
+            *build_report_schedules(environment),
             *build_dashboard_report_schedules(environment),
         ],
         sensors=[

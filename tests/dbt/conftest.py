@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from acme.simulator import SimulationConfig
 from acme.warehouse.dbt import build
+from simulator import SimulationConfig
 from tests.dbt.dbt_lake import SimulatedLake, simulated_lake
 
 # Small but with every event type, producer retries and bad events (which ingest dead-letters).

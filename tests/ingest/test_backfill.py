@@ -13,9 +13,9 @@ from click.testing import CliRunner
 import tests.ingest.ingest_factories as f
 from acme.cli import main
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import PARQUET_FILE, write_jsonl, write_parquet
 from ingest.backfill import BACKFILL_TOPIC, backfill_files, load_mapping
+from simulator import SimulationConfig, simulate
+from simulator.sinks import PARQUET_FILE, write_jsonl, write_parquet
 from tests.ingest.ingest_helpers import dead_letters, invoke, raw
 
 DATA = Path(__file__).parent / "data"

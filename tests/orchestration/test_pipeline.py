@@ -19,12 +19,12 @@ import pytest
 from deltalake import DeltaTable
 
 from acme.settings import Environment, Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.writer import DeltaAppender
 from orchestration.definitions import PIPELINE_JOB, build_definitions
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 from tests.orchestration.conftest import raw_event_rows
 
 pytestmark = pytest.mark.slow

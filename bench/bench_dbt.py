@@ -39,6 +39,7 @@ from acme.warehouse.dbt import build, run_dbt
 from acme.warehouse.duckdb_delta import connection_config
 from acme.warehouse.publish import publish
 from ingest.backfill import backfill_files
+from ingest.tables import RAW_EVENTS
 from simulator import SimulationConfig, simulate
 from simulator.sinks import write_jsonl
 
@@ -113,7 +114,7 @@ def _raw_events(settings: Settings) -> int:
     with duckdb.connect(config=connection_config()) as conn:
         conn.execute("load delta")
         row = conn.execute(
-            f"select count(*) from delta_scan('{settings.lake_root}/raw/events')"
+            f"select count(*) from delta_scan('{RAW_EVENTS.path(settings.lake_root)}')"
         ).fetchone()
     return int(row[0]) if row else 0
 

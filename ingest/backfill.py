@@ -25,12 +25,20 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from acme.contracts import InvalidEvent, validate
 from acme.settings import Settings
 from ingest.dead_letters import DeadLetterRows
-from ingest.mapping import ENVELOPE_FIELDS, BackfillError, EventMapping, Row, load_mapping
+from ingest.mapping import (
+    ENVELOPE_FIELDS,
+    BackfillError,
+    EventMapping,
+    MappedEvent,
+    Row,
+    load_mapping,
+)
 from ingest.tables import DEAD_LETTERS, RAW_EVENTS
 from ingest.transform import RawRows
 from ingest.writer import DeltaAppender
@@ -153,10 +161,14 @@ def _commit(
 
 
 def _load(
-    raw: DeltaAppender, dead: DeltaAppender, source: str, digest: str, events: Iterable[bytes]
+    raw: DeltaAppender,
+    dead: DeltaAppender,
+    source: str,
+    digest: str,
+    events: Iterable[bytes | None],
 ) -> tuple[int, int, int]:
     """Load the events of one source (a file, or the files of a mapped run) under the app id of
-    its digest; return (events loaded, dead letters, events already loaded before)."""
+    its digest, skipping None; return (events loaded, dead letters, events done before)."""
     app_id = f"acme-backfill/{digest}"
     partition = int(digest[:8], 16) & 0x7FFF_FFFF
     done = raw.transaction_versions([app_id]).get(app_id, 0)
@@ -165,7 +177,7 @@ def _load(
     rows, letters, index = RawRows(), DeadLetterRows(), -1
     received_at = datetime.now(UTC)
     for index, value in enumerate(events):
-        if index < done:
+        if index < done or value is None:
             continue
         try:
             rows.extend(BACKFILL_TOPIC, partition, [validate(value)], [index])
@@ -195,12 +207,55 @@ def _load(
     return loaded, rejected, done
 
 
-def _mapped_events(files: list[Path], mapping: EventMapping) -> list[bytes]:
-    """Every event a mapping makes of the files, computed before anything is written, so a bad
-    value stops the run with nothing half-loaded. The files are one export: a group whose rows
-    are spread over several of them (an order split at a file boundary) is one event."""
+def _mapped_events(
+    raw: DeltaAppender, files: list[Path], mapping: EventMapping
+) -> list[bytes | None]:
+    """The event bytes a mapping makes of the files, computed before anything is written, so a
+    bad value stops the run with nothing half-loaded; None for an event to skip.
+
+    The files are one export: a group whose rows are spread over several of them (an order split
+    at a file boundary) is one event. An event whose id was already made earlier in the run, or
+    is already in the raw table, is skipped when identical (or when its entry says
+    `if_loaded: keep`) and stops the run when different, so that an order split across two runs
+    is refused instead of loaded twice with half its lines each time."""
     rows = [row for path in files for row in _source_rows(path)]
-    return list(mapping.events(rows))
+    events = list(mapping.events(rows))
+    first: dict[str, MappedEvent] = {}
+    for event in events:
+        seen = first.setdefault(event.event_id, event)
+        if seen.value != event.value and not event.keep_loaded:
+            raise BackfillError(
+                f"{event.origin} and {seen.origin} both make event {event.event_id}, with "
+                f"different content: the mapping's ids must tell these apart"
+            )
+    loaded = _loaded(raw, list(first))
+    values: list[bytes | None] = []
+    for event in events:
+        if first[event.event_id] is not event:
+            values.append(None)  # made earlier in this run
+            continue
+        stored = loaded.get(event.event_id)
+        if stored is not None and stored != orjson.loads(event.value) and not event.keep_loaded:
+            raise BackfillError(
+                f"{event.origin}: event {event.event_id} is already in the raw table with other "
+                f"content; a loaded event is never replaced. Is a group split across two "
+                f"backfill runs (pass all its files to one run) or changed since it was loaded?"
+            )
+        values.append(None if stored is not None else event.value)
+    return values
+
+
+def _loaded(raw: DeltaAppender, event_ids: list[str]) -> dict[str, Any]:
+    """The events with these ids already in the raw table (first delivery), as parsed JSON."""
+    if not event_ids:
+        return {}
+    table = raw.table.to_pyarrow_dataset().to_table(
+        columns=list(_ENVELOPE_COLUMNS), filter=pc.field("event_id").isin(event_ids)
+    )
+    loaded: dict[str, Any] = {}
+    for row in table.to_pylist():
+        loaded.setdefault(row["event_id"], orjson.loads(_envelope(row)))
+    return loaded
 
 
 def backfill_files(
@@ -211,14 +266,14 @@ def backfill_files(
     adds nothing."""
     raw = DeltaAppender(RAW_EVENTS.path(settings.lake_root), RAW_EVENTS)
     dead = DeltaAppender(DEAD_LETTERS.path(settings.lake_root), DEAD_LETTERS)
+    sources: list[tuple[str, str, Iterable[bytes | None]]]
     if mapping is None:
         sources = [(str(path), _digest(path), _events(path)) for path in files]
     else:
         # The source is the mapping's meaning plus the files' contents, in order.
         parts = [mapping.digest, *(_digest(path) for path in files)]
         digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
-        events: Iterable[bytes] = _mapped_events(files, mapping)
-        sources = [(", ".join(map(str, files)), digest, iter(events))]
+        sources = [(", ".join(map(str, files)), digest, _mapped_events(raw, files, mapping))]
     report = []
     for source, digest, values in sources:
         loaded, rejected, done = _load(raw, dead, source, digest, values)

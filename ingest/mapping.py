@@ -75,20 +75,23 @@ class Scope:
     row: Row | None
 
 
+def _place(rows: Sequence[Row]) -> str:
+    """Where rows are, for messages: `orders.csv: row 4` or `a.csv: rows 4, 5; b.csv: row 1`."""
+    by_file: dict[str, list[str]] = {}
+    for row in rows:
+        by_file.setdefault(row.file, []).append(str(row.number))
+    parts = []
+    for file, numbers in by_file.items():
+        shown = ", ".join(numbers[:5]) + (
+            f" and {len(numbers) - 5} more" if len(numbers) > 5 else ""
+        )
+        parts.append(f"{file}: {'rows' if len(numbers) > 1 else 'row'} {shown}")
+    return "; ".join(parts)
+
+
 def _at(scope: Scope, where: str, message: str) -> BackfillError:
     """An error naming the file, row(s) and mapping field."""
-    if scope.row is not None:
-        place = f"{scope.row.file}: row {scope.row.number}"
-    elif len(scope.rows) == 1:
-        place = f"{scope.rows[0].file}: row {scope.rows[0].number}"
-    else:
-        first, last = scope.rows[0], scope.rows[-1]
-        place = f"{first.file}: rows {first.number}..{last.number} (one group)"
-        if first.file != last.file:
-            place = (
-                f"{first.file}: row {first.number} .. {last.file}: row {last.number} (one group)"
-            )
-    return BackfillError(f"{place}: {where}: {message}")
+    return BackfillError(f"{_place([scope.row] if scope.row else scope.rows)}: {where}: {message}")
 
 
 def _cell(scope: Scope, row: Row, column: str, where: str) -> Any:
@@ -509,12 +512,24 @@ def _object(spec: dict[str, Any], where: str, schema: dict[str, Any] | None) -> 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MappedEvent:
+    """One event a mapping made: its bytes and id, where it came from, and whether an event of
+    the same id already in the raw table wins (`if_loaded: keep`) or must be identical."""
+
+    value: bytes
+    event_id: Any
+    origin: str
+    keep_loaded: bool
+
+
 @dataclass(frozen=True)
 class Entry:
     """One `events:` entry: the event it makes per row, or per group of rows."""
 
     name: str
     group_by: tuple[str, ...]
+    keep_loaded: bool
     envelope: dict[str, Node]
     payload: Node
 
@@ -534,10 +549,11 @@ class Entry:
         for members in groups.values():
             yield Scope(members, None)
 
-    def event(self, scope: Scope) -> bytes:
+    def event(self, scope: Scope) -> MappedEvent:
         event = {field: node.evaluate(scope) for field, node in self.envelope.items()}
         event["payload"] = self.payload.evaluate(scope)
-        return orjson.dumps(event)
+        origin = f"{_place(scope.rows)}: {self.name}"
+        return MappedEvent(orjson.dumps(event), event["event_id"], origin, self.keep_loaded)
 
 
 @dataclass(frozen=True)
@@ -549,8 +565,8 @@ class EventMapping:
     entries: tuple[Entry, ...]
     digest: str
 
-    def events(self, rows: Sequence[Row]) -> Iterator[bytes]:
-        """Event bytes for every entry, in entry order, then row or group order."""
+    def events(self, rows: Sequence[Row]) -> Iterator[MappedEvent]:
+        """The events of every entry, in entry order, then row or group order."""
         for entry in self.entries:
             for scope in entry.groups(rows):
                 yield entry.event(scope)
@@ -579,7 +595,7 @@ def _entry(spec: Any, where: str) -> Entry:
     missing = [f for f in (*ENVELOPE_FIELDS[:-1], "payload") if f not in spec]
     if missing:
         raise BackfillError(f"{where}: mapping lacks {', '.join(missing)}")
-    unknown = sorted(spec.keys() - {*ENVELOPE_FIELDS, "payload", "group_by"})
+    unknown = sorted(spec.keys() - {*ENVELOPE_FIELDS, "payload", "group_by", "if_loaded"})
     if unknown:
         raise BackfillError(f"{where}: unknown key {', '.join(unknown)}")
     event_type, version = spec["event_type"], spec["schema_version"]
@@ -595,6 +611,9 @@ def _entry(spec: Any, where: str) -> Entry:
     group_by = spec.get("group_by", [])
     if not isinstance(group_by, list) or not all(isinstance(c, str) for c in group_by):
         raise BackfillError(f"{where}: group_by is a list of column names")
+    if_loaded = spec.get("if_loaded", "compare")
+    if if_loaded not in ("compare", "keep"):
+        raise BackfillError(f"{where}: if_loaded is compare or keep")
     name = f"{where} ({event_type})"
     envelope = {
         field: _compile(spec.get(field), f"{name}.{field}", None)
@@ -604,7 +623,7 @@ def _entry(spec: Any, where: str) -> Entry:
     for field, kind in _ENVELOPE_KINDS.items():
         envelope[field] = Finish(f"{name}.{field}", envelope[field], None, kind)
     payload = _compile(spec["payload"], f"{name}.payload", contract.document)
-    return Entry(name, tuple(group_by), envelope, payload)
+    return Entry(name, tuple(group_by), if_loaded == "keep", envelope, payload)
 
 
 def load_mapping(path: Path) -> EventMapping:

@@ -4,7 +4,9 @@ events that pass the same contracts as Kafka events."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
@@ -19,7 +21,8 @@ from ingest.backfill import BACKFILL_TOPIC, backfill_files, load_mapping
 from tests.ingest.ingest_helpers import dead_letters, invoke, raw
 
 DATA = Path(__file__).parent / "data"
-MAPPING = Path(__file__).parents[2] / "ingest" / "mappings" / "legacy_orders.yml"
+MAPPINGS = Path(__file__).parents[2] / "ingest" / "mappings"
+MAPPING = MAPPINGS / "legacy_orders.yml"
 
 
 def test_a_historical_orders_export_is_mapped_and_a_second_run_adds_nothing(
@@ -110,3 +113,98 @@ def test_an_unusable_mapping_is_refused_with_what_is_missing(tmp_path: Path) -> 
     )
     assert result.exit_code == 1
     assert "mapping lacks event_id" in result.output
+
+
+def lake(tmp_path: Path, name: str = "lake") -> Settings:
+    """A private lake; backfill needs no broker."""
+    return Settings(lake_root=tmp_path / name)
+
+
+def payloads(settings: Settings, event_type: str) -> list[dict[str, Any]]:
+    table = raw(settings)
+    return [
+        orjson.loads(row["payload"]) for row in table.to_pylist() if row["event_type"] == event_type
+    ]
+
+
+def test_a_catalogue_and_an_orders_export_backfill_to_the_cent_and_a_rerun_adds_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = lake(tmp_path)
+    products = ("backfill", str(DATA / "products.csv"), "--mapping", str(MAPPINGS / "products.yml"))
+    orders = (
+        "backfill",
+        str(DATA / "orders_export.csv"),
+        "--mapping",
+        str(MAPPINGS / "orders_export.yml"),
+    )
+    for _ in range(2):
+        for command in (products, orders):
+            result = invoke(settings, *command)
+            assert result.exit_code == 0, result.output
+    assert "0 events loaded, 0 dead letters (11 were already loaded)" in result.output
+
+    table = raw(settings)
+    assert Counter(table["event_type"].to_pylist()) == {
+        "ProductCreated": 4,  # the catalogue's; the export's `if_loaded: keep` left them
+        "CustomerRegistered": 3,
+        "OrderPlaced": 4,
+    }
+    assert table.num_rows == len(set(table["event_id"].to_pylist()))
+    assert dead_letters(settings).num_rows == 0
+    costs = {p["sku"]: p["cost"] for p in payloads(settings, "ProductCreated")}
+    assert costs == {"P-CHAIR": "92.40", "P-LAMP": "9.10", "P-PEN": "1.20", "P-DESK": "210.00"}
+    placed = payloads(settings, "OrderPlaced")
+    # Hand-computed from the export (see test_mapping.py): every amount to the cent.
+    assert sorted(p["order_total"] for p in placed) == ["12.56", "265.46", "395.12", "405.11"]
+    line_totals = [Decimal(line["line_total"]) for p in placed for line in p["lines"]]
+    assert sum(line_totals) == Decimal("973.15")
+    for order in placed:
+        assert Decimal(order["subtotal"]) == sum(Decimal(li["line_total"]) for li in order["lines"])
+        assert Decimal(order["order_total"]) == Decimal(order["subtotal"]) + Decimal(
+            order["shipping_fee"]
+        ) + Decimal(order["tax"])
+
+
+def split(tmp_path: Path) -> tuple[Path, Path]:
+    """The orders export cut in two files between the two rows of order SO-5003."""
+    header, *rows = (DATA / "orders_export.csv").read_text().splitlines(keepends=True)
+    cut = next(i for i, row in enumerate(rows) if row.startswith("SO-5003")) + 1
+    first, second = tmp_path / "orders-part1.csv", tmp_path / "orders-part2.csv"
+    first.write_text(header + "".join(rows[:cut]))
+    second.write_text(header + "".join(rows[cut:]))
+    return first, second
+
+
+def test_an_order_split_across_two_files_of_one_run_is_one_event(tmp_path: Path) -> None:
+    mapping = load_mapping(MAPPINGS / "orders_export.yml")
+    whole, parts = lake(tmp_path, "whole"), lake(tmp_path, "parts")
+    backfill_files(whole, [DATA / "orders_export.csv"], mapping)
+    backfill_files(parts, list(split(tmp_path)), mapping)
+
+    def events(settings: Settings) -> dict[str, tuple[Any, ...]]:
+        return {
+            row["event_id"]: (row["event_type"], row["event_time"], row["payload"])
+            for row in raw(settings).to_pylist()
+        }
+
+    assert events(parts) == events(whole)
+    assert raw(parts).num_rows == 11
+    assert sorted(len(p["lines"]) for p in payloads(parts, "OrderPlaced")) == [1, 1, 2, 2]
+
+
+def test_an_order_split_across_two_runs_is_refused_and_nothing_of_the_run_is_loaded(
+    tmp_path: Path,
+) -> None:
+    settings = lake(tmp_path)
+    first, second = split(tmp_path)
+    mapping = str(MAPPINGS / "orders_export.yml")
+    assert invoke(settings, "backfill", str(first), "--mapping", mapping).exit_code == 0
+    before = raw(settings).num_rows
+
+    result = invoke(settings, "backfill", str(second), "--mapping", mapping)
+    assert result.exit_code == 1
+    assert f"{second}: row 1: events[2] (OrderPlaced): event " in result.output
+    assert "is already in the raw table with other content" in result.output
+    assert "pass all its files to one run" in result.output
+    assert raw(settings).num_rows == before

@@ -266,19 +266,22 @@ def backfill_files(
     adds nothing."""
     raw = DeltaAppender(RAW_EVENTS.path(settings.lake_root), RAW_EVENTS)
     dead = DeltaAppender(DEAD_LETTERS.path(settings.lake_root), DEAD_LETTERS)
-    sources: list[tuple[str, str, Iterable[bytes | None]]]
+    sources: list[tuple[str, str, Iterable[bytes | None], int]]
     if mapping is None:
-        sources = [(str(path), _digest(path), _events(path)) for path in files]
+        sources = [(str(path), _digest(path), _events(path), 0) for path in files]
     else:
         # The source is the mapping's meaning plus the files' contents, in order.
         parts = [mapping.digest, *(_digest(path) for path in files)]
         digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
-        sources = [(", ".join(map(str, files)), digest, _mapped_events(raw, files, mapping))]
+        events = _mapped_events(raw, files, mapping)
+        sources = [(", ".join(map(str, files)), digest, events, events.count(None))]
     report = []
-    for source, digest, values in sources:
+    for source, digest, values, skipped in sources:
         loaded, rejected, done = _load(raw, dead, source, digest, values)
-        report.append(
-            f"{source}: {loaded} events loaded, {rejected} dead letters"
-            + (f" ({done} were already loaded)" if done else "")
-        )
+        note = ""
+        if done:
+            note = f" ({done} were already loaded)"
+        elif skipped:
+            note = f" ({skipped} skipped: already in the raw table or made twice)"
+        report.append(f"{source}: {loaded} events loaded, {rejected} dead letters{note}")
     return report

@@ -138,11 +138,16 @@ def test_a_catalogue_and_an_orders_export_backfill_to_the_cent_and_a_rerun_adds_
         "--mapping",
         str(MAPPINGS / "orders_export.yml"),
     )
+    outputs = []
     for _ in range(2):
         for command in (products, orders):
             result = invoke(settings, *command)
             assert result.exit_code == 0, result.output
-    assert "0 events loaded, 0 dead letters (11 were already loaded)" in result.output
+            outputs.append(result.output)
+    # The export's products are the catalogue's (same ids, `if_loaded: keep`): skipped.
+    assert "7 events loaded, 0 dead letters (4 skipped: already in the raw table" in outputs[1]
+    assert "0 events loaded, 0 dead letters (4 were already loaded)" in outputs[2]
+    assert "0 events loaded, 0 dead letters (11 were already loaded)" in outputs[3]
 
     table = raw(settings)
     assert Counter(table["event_type"].to_pylist()) == {

@@ -116,7 +116,13 @@ def _source_rows(path: Path) -> Iterator[Row]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: spreadsheet exports
-            for number, record in enumerate(csv.DictReader(handle), 1):
+            reader = csv.DictReader(handle)
+            for number, record in enumerate(reader, 1):
+                if None in record or None in record.values():  # DictReader's marks of a ragged row
+                    raise BackfillError(
+                        f"{path}: row {number}: its number of fields differs from the header's "
+                        f"{len(reader.fieldnames or ())}"
+                    )
                 yield Row(str(path), number, record)
     elif suffix in (".jsonl", ".ndjson"):
         with path.open("rb") as lines:

@@ -22,7 +22,7 @@ import string
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
@@ -106,15 +106,16 @@ def _column(scope: Scope, column: str, where: str) -> Any:
     agrees on (a disagreement is an error: the mapping must say which row wins, e.g. `first`)."""
     if scope.row is not None:
         return _cell(scope, scope.row, column, where)
-    value = _cell(scope, scope.rows[0], column, where)
+    first = scope.rows[0]
+    value = _cell(scope, first, column, where)
     for row in scope.rows[1:]:
         other = _cell(scope, row, column, where)
         if other != value:
             raise _at(
                 scope,
                 where,
-                f"column {column!r} is {value!r} on row {scope.rows[0].number} but {other!r} on "
-                f"row {row.number} of the same group; take one row's with {{first: ...}}, or "
+                f"column {column!r} is {value!r} on {_place([first])} but {other!r} on "
+                f"{_place([row])}, in one group; take one row's with {{first: ...}}, or "
                 f"aggregate with sum/min/max",
             )
     return value
@@ -128,9 +129,12 @@ def _decimal(scope: Scope, value: Any, where: str) -> Decimal | None:
     if isinstance(value, bool):
         raise _at(scope, where, f"{value!r} is not a number")
     try:
-        return Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
     except InvalidOperation:
         raise _at(scope, where, f"{value!r} is not a number") from None
+    if not number.is_finite():  # Decimal reads "NaN" and "Infinity"; no amount is either
+        raise _at(scope, where, f"{value!r} is not a number")
+    return number
 
 
 class Node:
@@ -192,7 +196,9 @@ class Timestamp(Node):
         value = self.source.evaluate(scope)
         if value is None:
             return None
-        if not isinstance(value, datetime):
+        if isinstance(value, date) and not isinstance(value, datetime):  # a Parquet date column
+            value = datetime.combine(value, time())
+        elif not isinstance(value, datetime):
             value = self._parse(scope, str(value).strip())
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone or UTC)

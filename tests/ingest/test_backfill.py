@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
@@ -213,3 +215,48 @@ def test_an_order_split_across_two_runs_is_refused_and_nothing_of_the_run_is_loa
     assert "is already in the raw table with other content" in result.output
     assert "pass all its files to one run" in result.output
     assert raw(settings).num_rows == before
+
+
+def test_a_typed_parquet_export_makes_the_same_events_as_its_csv(tmp_path: Path) -> None:
+    """Parquet exports carry doubles for amounts and dates as dates: the mapping reads a double
+    through its shortest repr (189.99, not 189.990000000000009...) and a date as midnight UTC."""
+    money = ["Unit Price", "Unit Cost", "Discount Rate", "Shipping", "Tax"]
+    table = pa_csv.read_csv(
+        DATA / "orders_export.csv",
+        convert_options=pa_csv.ConvertOptions(
+            column_types={
+                **{column: pa.float64() for column in money},
+                "Quantity": pa.int64(),
+                "Order Date": pa.timestamp("s"),
+                "Postal Code": pa.string(),
+            },
+            timestamp_parsers=["%m/%d/%Y"],
+        ),
+    )
+    dates = table.schema.get_field_index("Order Date")
+    table = table.set_column(dates, "Order Date", table["Order Date"].cast(pa.date32()))
+    assert table.schema.field("Unit Price").type == pa.float64()
+    parquet = tmp_path / "orders_export.parquet"
+    pq.write_table(table, parquet)
+    mapping = load_mapping(MAPPINGS / "orders_export.yml")
+    from_csv, from_parquet = lake(tmp_path, "csv"), lake(tmp_path, "parquet")
+    backfill_files(from_csv, [DATA / "orders_export.csv"], mapping)
+    backfill_files(from_parquet, [parquet], mapping)
+
+    def events(settings: Settings) -> dict[str, tuple[Any, ...]]:
+        return {r["event_id"]: (r["event_time"], r["payload"]) for r in raw(settings).to_pylist()}
+
+    assert events(from_parquet) == events(from_csv)
+    assert len(events(from_csv)) == 11
+
+
+def test_a_ragged_csv_row_is_refused_naming_the_row(tmp_path: Path) -> None:
+    export = tmp_path / "orders.csv"
+    lines = (DATA / "orders_export.csv").read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace(",USD", "")  # data row 2 lost its last field
+    export.write_text("".join(lines))
+    result = invoke(
+        lake(tmp_path), "backfill", str(export), "--mapping", str(MAPPINGS / "orders_export.yml")
+    )
+    assert result.exit_code == 1
+    assert f"{export}: row 2: its number of fields differs from the header's 22" in result.output

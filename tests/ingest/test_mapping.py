@@ -252,6 +252,11 @@ def test_a_bad_mapping_fails_at_load_naming_file_and_field(
             "export.csv: row 3: events[0] (ProductCreated).event_time.min: '15/03/2024' "
             "matches none of the formats ['%m/%d/%Y']",
         ),
+        (
+            (",4.35,1.20,3,0.1,", ",4.35,1.20,3,NaN,"),
+            "export.csv: row 3: events[2] (OrderPlaced).payload.lines[].discount.round: 'NaN' "
+            "is not a number",
+        ),
         (  # a one-row order may have any shipping: this edit is fine
             ("Furniture,Tables,449.00,210.00,1,0.2,0,", "Furniture,Tables,449.00,210.00,1,0.2,1,"),
             None,
@@ -259,7 +264,8 @@ def test_a_bad_mapping_fails_at_load_naming_file_and_field(
         (
             ("Lighting,24.50,9.10,1,0.05,12.50,", "Lighting,24.50,9.10,1,0.05,12.90,"),
             "export.csv: rows 1, 2: events[2] (OrderPlaced).payload.shipping_fee: column "
-            "'Shipping' is '12.50' on row 1 but '12.90' on row 2 of the same group",
+            "'Shipping' is '12.50' on export.csv: row 1 but '12.90' on export.csv: row 2, in "
+            "one group",
         ),
     ],
 )

@@ -228,6 +228,8 @@ def _mapped_events(
     events = list(mapping.events(rows))
     first: dict[str, MappedEvent] = {}
     for event in events:
+        if not isinstance(event.event_id, str):
+            continue  # no id (an empty column in its template): the contract check refuses it
         seen = first.setdefault(event.event_id, event)
         if seen.value != event.value and not event.keep_loaded:
             raise BackfillError(
@@ -237,6 +239,9 @@ def _mapped_events(
     loaded = _loaded(raw, list(first))
     values: list[bytes | None] = []
     for event in events:
+        if not isinstance(event.event_id, str):
+            values.append(event.value)
+            continue
         if first[event.event_id] is not event:
             values.append(None)  # made earlier in this run
             continue

@@ -260,3 +260,19 @@ def test_a_ragged_csv_row_is_refused_naming_the_row(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert f"{export}: row 2: its number of fields differs from the header's 22" in result.output
+
+
+def test_rows_whose_event_id_comes_out_empty_are_dead_letters_not_a_clash(tmp_path: Path) -> None:
+    """Two rows without an order number make two events without an id: the contract refuses each
+    (they are not 'one id with two contents')."""
+    export = tmp_path / "legacy.csv"
+    lines = (DATA / "legacy_orders.csv").read_text().splitlines(keepends=True)
+    lines[1], lines[2] = lines[1].replace("L-1001", ""), lines[2].replace("L-1002", "")
+    export.write_text("".join(lines))
+    settings = lake(tmp_path)
+    (report,) = backfill_files(settings, [export], load_mapping(MAPPING))
+    assert "1 events loaded, 3 dead letters" in report  # and row 3's quantity -1
+    assert Counter(dead_letters(settings)["reason"].to_pylist()) == {
+        "wrong_type": 2,
+        "negative_quantity": 1,
+    }

@@ -8,7 +8,7 @@ transaction keyed by the source's full SHA-256, committed with each chunk of row
 of the same content (under any name) adds nothing and an interrupted run resumes where it stopped.
 
 Parquet comes in two layouts: envelope columns (the raw table's own, e.g. an export of it) or raw
-messages (a `value` column of event bytes, as `acme.simulator.sinks.write_parquet` writes), which
+messages (a `value` column of event bytes, as `simulator.sinks.write_parquet` writes), which
 are validated exactly like Kafka record values. Files in a foreign layout (e.g. a shop's orders
 export) are turned into events by a YAML mapping (`ingest/mapping.py`; annotated examples in
 `ingest/mappings/`).

@@ -12,8 +12,8 @@ import pytest
 
 from acme.kafka.local_broker import LocalBroker
 from acme.settings import Settings
-from acme.simulator import SimulationConfig
 from acme.warehouse.dbt import build
+from simulator import SimulationConfig
 from tests.dbt.dbt_lake import SimulatedLake, simulated_lake
 
 

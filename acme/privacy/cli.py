@@ -10,7 +10,7 @@ import click
 from acme.privacy.erase import erase_subject
 from acme.privacy.export import export_subject
 from acme.privacy.subject import SubjectNotFoundError
-from acme.settings import ConfigError, get_settings
+from acme.settings import load_settings
 
 
 @click.group()
@@ -31,8 +31,8 @@ def privacy() -> None:
 def export_subject_command(identifier: str, out_dir: Path) -> None:
     """Write one zip (JSON, CSV, manifest) of everything about a customer id or e-mail."""
     try:
-        export = export_subject(get_settings(), identifier, out_dir)
-    except (ConfigError, SubjectNotFoundError) as error:
+        export = export_subject(load_settings(), identifier, out_dir)
+    except SubjectNotFoundError as error:
         raise click.ClickException(str(error)) from None
     for name, rows in export.rows.items():
         click.echo(f"{name}\t{rows} rows", err=True)
@@ -47,7 +47,7 @@ def erase_command(identifier: str) -> None:
     Run it while no dbt build runs: it rebuilds and publishes the warehouse itself.
     """
     try:
-        receipt = erase_subject(get_settings(), identifier)
-    except (ConfigError, SubjectNotFoundError) as error:
+        receipt = erase_subject(load_settings(), identifier)
+    except SubjectNotFoundError as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps(receipt, default=str))

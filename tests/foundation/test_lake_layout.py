@@ -19,7 +19,14 @@ DBT_PROJECT = REPO_ROOT / "dbt_project"
 SOURCE_LOCATION = (
     "delta_scan('{{ env_var('ACME_LAKE_ROOT', '../lake') }}/{{ var('raw_events_path') }}')"
 )
-PYTHON_PACKAGES = ("acme", "ingest", "orchestration", "bench", "superset/acme_superset")
+PYTHON_PACKAGES = (
+    "acme",
+    "ingest",
+    "orchestration",
+    "simulator",
+    "bench",
+    "superset/acme_superset",
+)
 PLACEHOLDER = re.compile(r"\$\{(\w+_PATH)\}")
 
 

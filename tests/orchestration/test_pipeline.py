@@ -19,8 +19,6 @@ import pytest
 from deltalake import DeltaTable
 
 from acme.settings import Environment, Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.writer import DeltaAppender
@@ -30,6 +28,8 @@ from orchestration.raw.assets import RAW_EVENTS_KEY
 from orchestration.reports.assets import DAILY_REPORT_KEY
 from orchestration.warehouse.checks import FCT_ORDERS
 from orchestration.warehouse.serving import SERVING_KEY
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 from tests.orchestration.conftest import raw_event_rows
 
 pytestmark = pytest.mark.slow

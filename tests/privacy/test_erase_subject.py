@@ -14,10 +14,10 @@ from deltalake import DeltaTable
 
 from acme.privacy.erase import erase_subject, erased_subject_keys, subject_key
 from acme.privacy.subject import SubjectNotFoundError, dead_letters_of, resolve_subject
-from acme.simulator import SimulationConfig
 from acme.warehouse.dbt import build
 from acme.warehouse.publish import publish
 from ingest.tables import RAW_EVENTS
+from simulator import SimulationConfig
 from tests.dbt.dbt_lake import SimulatedLake, simulated_lake
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,6 @@ table, which also suppresses the subject's future events at ingest. See docs/dec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -28,6 +27,7 @@ from deltalake import DeltaTable, write_deltalake
 from acme.contracts.registry import pii_fields
 from acme.lake_layout import lake_path
 from acme.privacy.subject import Subject, dead_letters_of, raw_events_of, resolve_subject
+from acme.privacy.suppression import identifier_key
 from acme.settings import Settings
 from acme.warehouse.dbt import build
 from acme.warehouse.publish import publish, releases_dir
@@ -41,6 +41,9 @@ HISTORY_SCHEMAS: Final = ("snapshots",)
 RECEIPTS_SCHEMA: Final = pa.schema(
     [
         pa.field("subject_key", pa.string(), nullable=False),
+        # Keys of every identifier of the subject (id, e-mails, devices): ingest drops events
+        # that name one (acme.privacy.suppression).
+        pa.field("identifier_keys", pa.list_(pa.string()), nullable=False),
         pa.field("erased_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("raw_events_redacted", pa.int64(), nullable=False),
         pa.field("dead_letters_deleted", pa.int64(), nullable=False),
@@ -52,8 +55,7 @@ RECEIPTS_SCHEMA: Final = pa.schema(
 
 def subject_key(settings: Settings, customer_id: str) -> str:
     """The salted hash under which an erased customer is remembered (never the id itself)."""
-    salt = settings.pii_salt.get_secret_value()
-    return hashlib.sha256(f"{salt}:erased-customer:{customer_id}".encode()).hexdigest()
+    return identifier_key(settings.pii_salt.get_secret_value(), customer_id)
 
 
 @dataclass(frozen=True)
@@ -254,15 +256,6 @@ def record_receipt(settings: Settings, receipt: dict[str, Any]) -> None:
     )
 
 
-def erased_subject_keys(lake_root: Path) -> frozenset[str]:
-    """The salted keys of every erased customer, for suppressing their later events."""
-    path = lake_path(lake_root, "erasures")
-    if not (path / "_delta_log").exists():
-        return frozenset()
-    keys = DeltaTable(str(path)).to_pyarrow_table(columns=["subject_key"])["subject_key"]
-    return frozenset(keys.to_pylist())
-
-
 def erase_subject(settings: Settings, identifier: str) -> dict[str, Any]:
     """Erase the customer named by a customer id or e-mail everywhere; return the receipt."""
     subject = resolve_subject(settings, identifier)
@@ -272,6 +265,10 @@ def erase_subject(settings: Settings, identifier: str) -> dict[str, Any]:
     snapshot_rows, release = _rebuild_warehouse(settings, redaction)
     receipt = {
         "subject_key": subject_key(settings, subject.customer_id),
+        "identifier_keys": sorted(
+            identifier_key(settings.pii_salt.get_secret_value(), value)
+            for value in subject.identifiers
+        ),
         "erased_at": datetime.now(UTC),
         "raw_events_redacted": raw,
         "dead_letters_deleted": dead,
@@ -279,5 +276,5 @@ def erase_subject(settings: Settings, identifier: str) -> dict[str, Any]:
         "warehouse_release": release,
     }
     record_receipt(settings, receipt)
-    log.info("erased a subject", extra={k: v for k, v in receipt.items() if k != "erased_at"})
+    log.info("erased a subject", extra={"subject_key": receipt["subject_key"]})
     return receipt

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 
-from acme.privacy.erase import erase_subject, erased_subject_keys, subject_key
+from acme.privacy.erase import erase_subject, subject_key
 from acme.privacy.subject import SubjectNotFoundError, dead_letters_of, resolve_subject
+from acme.privacy.suppression import Suppression
 from acme.warehouse.dbt import build
 from acme.warehouse.publish import publish
 from ingest.tables import RAW_EVENTS
@@ -141,6 +142,7 @@ def test_erasure_leaves_no_identifier_anywhere_and_keeps_every_aggregate(
     table_hits = [hit for path in duckdb_files for hit in duckdb_text_hits(path, needles)]
     assert table_hits == []
 
-    assert subject_key(settings, customer_id) in erased_subject_keys(settings.lake_root)
+    suppression = Suppression(settings.lake_root, settings.pii_salt.get_secret_value())
+    assert subject_key(settings, customer_id) in suppression.keys
     with pytest.raises(SubjectNotFoundError):
         resolve_subject(settings, customer_id)

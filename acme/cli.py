@@ -13,6 +13,7 @@ import click
 from acme.contracts.cli import contracts
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
+from acme.privacy.cli import privacy
 from acme.settings import Settings, load_settings
 from acme.warehouse.cli import warehouse
 from ingest.cli import backfill_command, ingest_command, lake_group
@@ -89,3 +90,4 @@ main.add_command(lake_group)
 main.add_command(warehouse)
 main.add_command(simulate_command)
 main.add_command(contracts)
+main.add_command(privacy)

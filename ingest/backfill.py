@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from acme.contracts import InvalidEvent, validate
+from acme.privacy.suppression import Suppression
 from acme.settings import Settings
 from ingest.dead_letters import DeadLetterRows
 from ingest.mapping import (
@@ -172,22 +173,28 @@ def _load(
     source: str,
     digest: str,
     events: Iterable[bytes | None],
-) -> tuple[int, int, int]:
+    suppression: Suppression,
+) -> tuple[int, int, int, int]:
     """Load the events of one source (a file, or the files of a mapped run) under the app id of
-    its digest, skipping None; return (events loaded, dead letters, events done before)."""
+    its digest, skipping None and events of erased customers; return (events loaded, dead
+    letters, events done before, events suppressed)."""
     app_id = f"acme-backfill/{digest}"
     partition = int(digest[:8], 16) & 0x7FFF_FFFF
     done = raw.transaction_versions([app_id]).get(app_id, 0)
     dead_done = dead.transaction_versions([app_id]).get(app_id, 0)
-    loaded = rejected = 0
+    loaded = rejected = suppressed = 0
     rows, letters, index = RawRows(), DeadLetterRows(), -1
     received_at = datetime.now(UTC)
     for index, value in enumerate(events):
         if index < done or value is None:
             continue
         try:
-            rows.extend(BACKFILL_TOPIC, partition, [validate(value)], [index])
-            loaded += 1
+            event = validate(value)
+            if suppression.drops(event):
+                suppressed += 1
+            else:
+                rows.extend(BACKFILL_TOPIC, partition, [event], [index])
+                loaded += 1
         except InvalidEvent as invalid:
             rejected += 1
             if index >= dead_done:
@@ -208,9 +215,15 @@ def _load(
         _commit(raw, dead, rows, letters, app_id, index + 1)
     log.info(
         "backfilled",
-        extra={"source": source, "sha256": digest, "loaded": loaded, "dead_letters": rejected},
+        extra={
+            "source": source,
+            "sha256": digest,
+            "loaded": loaded,
+            "dead_letters": rejected,
+            "suppressed": suppressed,
+        },
     )
-    return loaded, rejected, done
+    return loaded, rejected, done, suppressed
 
 
 def _mapped_events(
@@ -277,6 +290,7 @@ def backfill_files(
     adds nothing."""
     raw = DeltaAppender(RAW_EVENTS.path(settings.lake_root), RAW_EVENTS)
     dead = DeltaAppender(DEAD_LETTERS.path(settings.lake_root), DEAD_LETTERS)
+    suppression = Suppression(settings.lake_root, settings.pii_salt.get_secret_value())
     sources: list[tuple[str, str, Iterable[bytes | None], int]]
     if mapping is None:
         sources = [(str(path), _digest(path), _events(path), 0) for path in files]
@@ -288,11 +302,11 @@ def backfill_files(
         sources = [(", ".join(map(str, files)), digest, events, events.count(None))]
     report = []
     for source, digest, values, skipped in sources:
-        loaded, rejected, done = _load(raw, dead, source, digest, values)
-        note = ""
+        loaded, rejected, done, suppressed = _load(raw, dead, source, digest, values, suppression)
+        note = f" ({suppressed} of erased customers dropped)" if suppressed else ""
         if done:
-            note = f" ({done} were already loaded)"
+            note += f" ({done} were already loaded)"
         elif skipped:
-            note = f" ({skipped} skipped: already in the raw table or made twice)"
+            note += f" ({skipped} skipped: already in the raw table or made twice)"
         report.append(f"{source}: {loaded} events loaded, {rejected} dead letters{note}")
     return report

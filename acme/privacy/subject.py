@@ -66,6 +66,23 @@ def _mentions(values: frozenset[str]) -> str:
     return f"(correlation_id in ({ids}) or causation_id in ({ids}) or {quoted})"
 
 
+def _linked_values(
+    conn: duckdb.DuckDBPyConnection,
+    raw: str,
+    field: str,
+    event_types: tuple[str, ...],
+    customer_id: str,
+) -> frozenset[str]:
+    """Every non-empty value of payload `field` in the customer's events of `event_types`."""
+    rows = conn.execute(
+        f"select distinct payload ->> '{field}' from {raw} "
+        f"where event_type in ({', '.join(map(_sql_string, event_types))}) "
+        "and (payload ->> 'customer_id') = ?",
+        [customer_id],
+    ).fetchall()
+    return frozenset(str(value) for (value,) in rows if value)
+
+
 def resolve_subject(settings: Settings, identifier: str) -> Subject:
     """The subject a customer id or e-mail names, with the e-mails and devices linked to it."""
     identifier = identifier.strip()
@@ -93,25 +110,9 @@ def resolve_subject(settings: Settings, identifier: str) -> Subject:
             ).fetchone()
             if not mentioned or not mentioned[0]:
                 raise SubjectNotFoundError(f"no raw event names customer {customer_id}")
-        emails = {
-            str(email)
-            for (email,) in conn.execute(
-                f"select distinct payload ->> 'email' from {raw} "
-                f"where event_type in {EMAIL_EVENTS} and (payload ->> 'customer_id') = ?",
-                [customer_id],
-            ).fetchall()
-            if email
-        }
-        devices = {
-            str(device)
-            for (device,) in conn.execute(
-                f"select distinct payload ->> 'anonymous_id' from {raw} "
-                f"where event_type = 'SessionStarted' and (payload ->> 'customer_id') = ?",
-                [customer_id],
-            ).fetchall()
-            if device
-        }
-    return Subject(customer_id, frozenset(emails), frozenset(devices))
+        emails = _linked_values(conn, raw, "email", EMAIL_EVENTS, customer_id)
+        devices = _linked_values(conn, raw, "anonymous_id", ("SessionStarted",), customer_id)
+    return Subject(customer_id, emails, devices)
 
 
 def raw_events_of(settings: Settings, subject: Subject) -> pa.Table:

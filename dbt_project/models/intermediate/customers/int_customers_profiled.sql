@@ -30,7 +30,8 @@ members as (
     union
     select customer_id from orders
     union
-    select customer_id from carts where customer_id is not null
+    select customer_id from carts
+    where customer_id is not null
 ),
 
 last_cart as (
@@ -78,7 +79,6 @@ purchases as (
 profiled as (
     select
         members.customer_id,
-        registered.customer_id is null as is_inferred,
         registered.signup_channel,
         registered.campaign_id,
         registered.birth_year,
@@ -87,6 +87,7 @@ profiled as (
         purchases.last_purchase_date,
         latest_preferences.preferred_channel,
         latest_preferences.language,
+        registered.customer_id is null as is_inferred,
         coalesce(latest_address.city, registered.city) as city,
         coalesce(latest_address.region, registered.region) as region,
         coalesce(latest_address.country, registered.country) as country,

@@ -37,33 +37,33 @@ counted as (
     from customers
     union all
     select
-        'dim_products',
-        count(*),
-        count_if(is_inferred)
+        'dim_products' as dimension_name,
+        count(*) as members,
+        count_if(is_inferred) as inferred_members
     from products
     union all
     select
-        'dim_warehouses',
-        count(*),
-        count_if(is_inferred)
+        'dim_warehouses' as dimension_name,
+        count(*) as members,
+        count_if(is_inferred) as inferred_members
     from warehouses
     union all
     select
-        'dim_carriers',
-        count(*),
-        count_if(is_inferred)
+        'dim_carriers' as dimension_name,
+        count(*) as members,
+        count_if(is_inferred) as inferred_members
     from carriers
     union all
     select
-        'dim_suppliers',
-        count(*),
-        count_if(is_inferred)
+        'dim_suppliers' as dimension_name,
+        count(*) as members,
+        count_if(is_inferred) as inferred_members
     from suppliers
     union all
     select
-        'dim_campaigns',
-        count(*),
-        count_if(is_inferred)
+        'dim_campaigns' as dimension_name,
+        count(*) as members,
+        count_if(is_inferred) as inferred_members
     from campaigns
 ),
 

@@ -21,7 +21,13 @@ def daily_revenue(settings: Settings) -> pd.DataFrame:
     filled = []
     for currency, group in frame.groupby("currency"):
         days = pd.date_range(group["day"].min(), group["day"].max(), freq="D")
-        group = group.set_index("day").reindex(days, fill_value=0).rename_axis("day").reset_index()
-        group["currency"] = currency
+        # Only the measures are filled: a 0 in the text column fails (pandas' str dtype).
+        group = (
+            group.set_index("day")[["orders", "revenue"]]
+            .reindex(days, fill_value=0)
+            .rename_axis("day")
+            .reset_index()
+        )
+        group.insert(1, "currency", currency)
         filled.append(group)
     return pd.concat(filled, ignore_index=True)

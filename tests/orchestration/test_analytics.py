@@ -3,16 +3,21 @@ with and without an injected incident."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from acme.settings import Settings
 from orchestration.analytics.anomalies import score_days
 from orchestration.analytics.forecasting import (
     NotEnoughHistoryError,
     forecast_revenue,
     forecast_series,
 )
+from orchestration.analytics.series import daily_revenue
 
 DAYS = 84
 
@@ -69,3 +74,22 @@ def test_a_short_history_is_refused_with_the_reason() -> None:
     history = shop(0).iloc[:5]
     with pytest.raises(NotEnoughHistoryError, match="at least 7"):
         forecast_series(history.set_index("day")["revenue"])
+
+
+def test_days_without_orders_count_zero_in_the_daily_series(tmp_path: Path) -> None:
+    """A backfill of old orders leaves gaps of days between them; they are zero, not an error."""
+    settings = Settings(duckdb_build_path=tmp_path / "build.duckdb")
+    with duckdb.connect(str(settings.duckdb_build_path)) as build:
+        build.execute(
+            "create schema marts; create table marts.fct_orders as select * from (values "
+            "(date '2022-01-03', 'USD', 10.50, false), (date '2022-01-06', 'USD', 4.25, false), "
+            "(date '2022-01-06', 'USD', 99.00, true), (date '2022-01-04', 'EUR', 7.00, false)) "
+            "as t(ordered_date, currency, order_total, is_cancelled)"
+        )
+    daily = daily_revenue(settings)
+    assert list(daily.columns) == ["day", "currency", "orders", "revenue"]
+    usd = daily[daily["currency"] == "USD"]
+    assert usd["day"].dt.strftime("%m-%d").tolist() == ["01-03", "01-04", "01-05", "01-06"]
+    assert usd["orders"].tolist() == [1, 0, 0, 1]
+    assert usd["revenue"].tolist() == [10.5, 0.0, 0.0, 4.25]
+    assert daily[daily["currency"] == "EUR"]["orders"].tolist() == [1]

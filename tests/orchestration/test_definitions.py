@@ -60,6 +60,33 @@ def test_dbt_tests_are_checks_and_the_custom_suites_block(defs: dg.Definitions) 
         assert graph.get_check_spec(key).blocking
 
 
+def test_incomplete_master_data_warns_and_wrong_keys_block(defs: dg.Definitions) -> None:
+    """docs/decisions/inferred-members.md: inferred dimension members never hold back a publish;
+    a fact that does not join its dimension does."""
+    graph = defs.resolve_asset_graph()
+    specs = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    inferred = {key.asset_key.path[-1] for key in specs if key.name.startswith("no_inferred_")}
+    assert inferred == {
+        "dim_customers",
+        "dim_products",
+        "dim_warehouses",
+        "dim_carriers",
+        "dim_suppliers",
+        "dim_campaigns",
+    }
+    warning = {key.name for key, spec in specs.items() if not spec.blocking}
+    assert {f"no_inferred_members_{name}_is_inferred" for name in inferred} <= warning
+    assert "not_null_fct_order_lines_product_version_id" in warning
+    relationships = [key for key in specs if key.name.startswith("relationships_fct_order")]
+    assert len(relationships) >= 6
+    assert all(specs[key].blocking for key in relationships)
+    assert specs[
+        dg.AssetCheckKey(
+            dg.AssetKey(["marts", "fct_order_lines"]), "not_null_fct_order_lines_unit_cost"
+        )
+    ].blocking
+
+
 def test_warehouse_models_carry_the_automation_condition(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():

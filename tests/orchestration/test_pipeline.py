@@ -1,6 +1,7 @@
 """The whole graph on a temporary lake built by the simulator and the backfill: the pipeline job
 materializes everything green; a corrupted input fails the right check and blocks what depends
-on it; declarative automation picks the warehouse (and nothing else) after a new raw batch."""
+on it, while incomplete master data only warns; declarative automation picks the warehouse (and
+nothing else) after a new raw batch."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from orchestration.warehouse.checks import FCT_ORDERS
 from orchestration.warehouse.serving import SERVING_KEY
 from simulator import SimulationConfig, simulate
 from simulator.sinks import write_jsonl
+from tests.dbt.legacy_orders import ORDERS, legacy_history, write_lines
 from tests.orchestration.conftest import raw_event_rows
 
 pytestmark = pytest.mark.slow
@@ -186,6 +188,39 @@ def test_a_corrupted_mart_fails_its_suite_and_blocks_serving_and_analytics(
     assert check_verdicts(result) == {ORDERS_SUITE: False}
     assert not {e.asset_key for e in result.get_asset_materialization_events()}
     assert settings.duckdb_serving_path.resolve() == served_before
+
+
+def test_orders_of_unknown_customers_and_products_warn_and_still_publish(
+    built: Built, tmp_path: Path
+) -> None:
+    settings, defs = copy_of(built, tmp_path)
+    history = legacy_history()
+    backfill_files(settings, [write_lines(tmp_path / "legacy.jsonl", history.orders)], None)
+    served_before = settings.duckdb_serving_path.resolve()
+
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+
+    assert result.success
+    assert SERVING_KEY in {e.asset_key for e in result.get_asset_materialization_events()}
+    assert settings.duckdb_serving_path.resolve() != served_before
+    evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    for dimension in ("dim_customers", "dim_products", "dim_warehouses"):
+        warning = evaluations[f"no_inferred_members_{dimension}_is_inferred"]
+        assert (warning.passed, warning.severity) == (False, dg.AssetCheckSeverity.WARN)
+    relationships = [name for name in evaluations if name.startswith("relationships_")]
+    assert relationships
+    assert all(evaluations[name].passed for name in relationships)
+    assert evaluations[ORDERS_SUITE.name].passed
+    with duckdb.connect(str(settings.duckdb_serving_path), read_only=True) as serving:
+        served = serving.execute(
+            "select count(*), sum(order_total) from marts.fct_orders "
+            "where order_id in (select unnest(?))",
+            [list(history.order_totals)],
+        ).fetchone()
+    assert served == (ORDERS, sum(history.order_totals.values()))
 
 
 def test_automation_rebuilds_the_warehouse_after_a_new_raw_batch(

@@ -152,6 +152,14 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
             "select customer_id, customer_id || '@example.com' as email "
             "from marts.dim_customers"
         )
+        # Incomplete master data, as dbt_project's dimension_completeness counts it.
+        conn.execute(
+            "create table marts.dimension_completeness as select * from (values "
+            "('dim_customers', 600, 12, 0.02), ('dim_products', 40, 3, 0.075), "
+            "('dim_warehouses', 4, 1, 0.25), ('dim_carriers', 4, 0, 0.0), "
+            "('dim_suppliers', 5, 0, 0.0), ('dim_campaigns', 9, 0, 0.0)) "
+            "as t(dimension_name, members, inferred_members, inferred_share)"
+        )
 
 
 def live_rows(now: datetime, rng: random.Random, minutes: int = 30) -> pa.Table:

@@ -1,5 +1,7 @@
--- One row per product whose creation is known: its latest catalog version with units sold to
--- date. Input of the products snapshot (type-2 history across builds).
+-- One row per product whose creation is known, or that order lines or stock events reference
+-- without it (an inferred member: placeholder attributes until ProductCreated arrives,
+-- docs/decisions/inferred-members.md): its latest catalog version with units sold to date.
+-- Input of the products snapshot (type-2 history across builds).
 with
 
 versions as (
@@ -8,6 +10,37 @@ versions as (
 
 order_lines as (
     select * from {{ ref('int_order_lines_unnested') }}
+),
+
+stock_level_changes as (
+    select * from {{ ref('stg_inventory__stock_level_changes') }}
+),
+
+stock_reservations as (
+    select * from {{ ref('stg_inventory__stock_reservations') }}
+),
+
+stock_releases as (
+    select * from {{ ref('stg_inventory__stock_releases') }}
+),
+
+-- a product enters the dimension as known once its creation is known: updates that arrive before
+-- a late ProductCreated would otherwise snapshot a version without price or cost
+known as (
+    select * from versions
+    where is_current and sku is not null
+),
+
+members as (
+    select product_id from known
+    union
+    select product_id from order_lines
+    union
+    select product_id from stock_level_changes
+    union
+    select product_id from stock_reservations
+    union
+    select product_id from stock_releases
 ),
 
 units_sold as (
@@ -20,25 +53,27 @@ units_sold as (
 
 final as (
     select
-        versions.product_id,
-        versions.sku,
-        versions.product_name,
-        versions.brand,
-        versions.department,
-        versions.category,
-        versions.subcategory,
-        versions.price,
-        versions.unit_cost,
-        versions.currency,
-        versions.seller_id,
-        versions.lifecycle_stage,
-        versions.valid_from as updated_at,
+        members.product_id,
+        known.product_id is null as is_inferred,
+        known.sku,
+        if(known.product_id is null, 'Unknown', known.product_name) as product_name,
+        if(known.product_id is null, 'Unknown', known.brand) as brand,
+        if(known.product_id is null, 'Unknown', known.department) as department,
+        if(known.product_id is null, 'Unknown', known.category) as category,
+        if(known.product_id is null, 'Unknown', known.subcategory) as subcategory,
+        known.price,
+        known.unit_cost,
+        known.currency,
+        known.seller_id,
+        known.lifecycle_stage,
+        -- The snapshot's timestamp strategy only opens a version for a newer updated_at, and the
+        -- real catalog version may be older than the facts that revealed the product: an
+        -- inferred member dates from before any real version can.
+        coalesce(known.valid_from, timestamp '{{ var("inferred_member_valid_from") }}') as updated_at,
         coalesce(units_sold.total_units_sold, 0) as total_units_sold
-    from versions
-    left join units_sold on versions.product_id = units_sold.product_id
-    -- a product enters the dimension once its creation is known: updates that arrive before a
-    -- late ProductCreated would otherwise snapshot a version without price or cost
-    where versions.is_current and versions.sku is not null
+    from members
+    left join known on members.product_id = known.product_id
+    left join units_sold on members.product_id = units_sold.product_id
 )
 
 select * from final

@@ -1,5 +1,8 @@
 -- One row per customer: the current profile (registration, latest contact region, preferences)
 -- with purchase metrics to date. Input of the customers snapshot (type-2 history).
+-- Customers that orders or carts reference before (or without) their registration are inferred
+-- members: placeholder profile, real purchase metrics, until the registration arrives
+-- (docs/decisions/inferred-members.md).
 with
 
 registered as (
@@ -16,6 +19,27 @@ preference_changes as (
 
 orders as (
     select * from {{ ref('int_orders_summarized') }}
+),
+
+carts as (
+    select * from {{ ref('stg_cart__carts_created') }}
+),
+
+members as (
+    select customer_id from registered
+    union
+    select customer_id from orders
+    union
+    select customer_id from carts
+    where customer_id is not null
+),
+
+last_cart as (
+    select
+        customer_id,
+        max(occurred_at) as last_cart_at
+    from carts
+    group by customer_id
 ),
 
 latest_address as (
@@ -54,7 +78,7 @@ purchases as (
 
 profiled as (
     select
-        registered.customer_id,
+        members.customer_id,
         registered.signup_channel,
         registered.campaign_id,
         registered.birth_year,
@@ -63,6 +87,7 @@ profiled as (
         purchases.last_purchase_date,
         latest_preferences.preferred_channel,
         latest_preferences.language,
+        registered.customer_id is null as is_inferred,
         coalesce(latest_address.city, registered.city) as city,
         coalesce(latest_address.region, registered.region) as region,
         coalesce(latest_address.country, registered.country) as country,
@@ -73,17 +98,26 @@ profiled as (
             registered.occurred_at,
             latest_address.occurred_at,
             latest_preferences.occurred_at,
-            purchases.last_ordered_at
+            purchases.last_ordered_at,
+            -- an inferred member has no registration: its latest reference is its latest change
+            if(registered.customer_id is null, last_cart.last_cart_at, null)
         ) as updated_at
-    from registered
-    left join latest_address on registered.customer_id = latest_address.customer_id
-    left join latest_preferences on registered.customer_id = latest_preferences.customer_id
-    left join purchases on registered.customer_id = purchases.customer_id
+    from members
+    left join registered on members.customer_id = registered.customer_id
+    left join latest_address on members.customer_id = latest_address.customer_id
+    left join latest_preferences on members.customer_id = latest_preferences.customer_id
+    left join purchases on members.customer_id = purchases.customer_id
+    left join last_cart on members.customer_id = last_cart.customer_id
 ),
 
 final as (
     select
-        *,
+        * replace (
+            -- placeholders for the descriptive attributes only the registration can give
+            if(is_inferred, coalesce(city, 'Unknown'), city) as city,
+            if(is_inferred, coalesce(region, 'Unknown'), region) as region,
+            if(is_inferred, coalesce(country, 'Unknown'), country) as country
+        ),
         case
             when total_orders = 0 then 'prospect'
             when lifetime_value >= 1000 then 'vip'

@@ -59,3 +59,48 @@ def test_the_salt_is_not_written_anywhere(built_lake: SimulatedLake) -> None:
     with duckdb.connect(str(built_lake.settings.duckdb_build_path), read_only=True) as conn:
         definitions = conn.execute("select sql from duckdb_views() where not internal").fetchall()
     assert all(TEST_PII_SALT not in (sql or "") for (sql,) in definitions)
+
+
+# PII fields whose values identify one person by their form alone. Names and postal codes are
+# left out of the value search: "Rose" or "61082" may be a product or a number elsewhere too.
+IDENTIFYING_PII = ("email", "phone", "street", "ip_address")
+
+
+def test_no_raw_pii_value_reaches_a_table_outside_the_restricted_schema(
+    built_lake: SimulatedLake,
+) -> None:
+    """By value, not by column name: a PII field renamed on its way (`email as contact`) or
+    copied into another column would still be found."""
+    tagged = raw_pii_field_names()
+    assert set(IDENTIFYING_PII) <= tagged
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{built_lake.settings.duckdb_build_path}' as build (read_only)")
+        sources = conn.execute(
+            "select table_name, column_name from duckdb_columns() where database_name = 'build' "
+            "and schema_name = 'restricted' and column_name in ?",
+            [list(IDENTIFYING_PII)],
+        ).fetchall()
+        assert {column for _, column in sources} == set(IDENTIFYING_PII)
+        conn.execute(
+            "create temp table pii_values as "
+            + " union ".join(
+                f'select distinct "{column}" as value from build.restricted."{table}" '
+                f'where "{column}" is not null'
+                for table, column in sources
+            )
+        )
+        targets = conn.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = 'build' and schema_name <> 'restricted' "
+            "and data_type = 'VARCHAR'"
+        ).fetchall()
+        assert len(targets) > 100
+        leaks = []
+        for schema, table, column in targets:
+            found = conn.execute(
+                f'select count(*) from build."{schema}"."{table}" '
+                f'where "{column}" in (select value from pii_values)'
+            ).fetchone()
+            if found and found[0]:
+                leaks.append(f"{schema}.{table}.{column}: {found[0]} rows")
+    assert leaks == []

@@ -15,6 +15,7 @@ from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.settings import ConfigError, Settings, get_settings
 from acme.simulator.cli import simulate_command
+from acme.telemetry import instrument_command
 from acme.warehouse.cli import warehouse
 from ingest.cli import backfill_command, ingest_command, lake_group
 
@@ -28,8 +29,10 @@ def load_settings() -> Settings:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """ACME analytics lakehouse: simulate, ingest and operate the event lakehouse."""
+    instrument_command(ctx)  # JSON logs and traces for every command
 
 
 @main.group()

@@ -61,10 +61,11 @@ def _json_line(span: ReadableSpan) -> str:
     return str(span.to_json(indent=None)) + "\n"
 
 
-def child_environment() -> dict[str, str]:
-    """`TRACEPARENT` (and `TRACESTATE`) for a child process, carrying the current span."""
+def child_environment(parent: context.Context | None = None) -> dict[str, str]:
+    """`TRACEPARENT` (and `TRACESTATE`) for a child process, carrying the span of `parent` (by
+    default the current one)."""
     carrier: dict[str, str] = {}
-    _PROPAGATOR.inject(carrier)
+    _PROPAGATOR.inject(carrier, context=parent)
     return {name.upper(): value for name, value in carrier.items()}
 
 

@@ -33,7 +33,10 @@ def instrument_command(ctx: click.Context) -> None:
     span named after it that continues a `TRACEPARENT` handed down by a parent process. `acme
     ingest` runs for days, so it gets no such span: each of its batches is a trace of its own."""
     command = ctx.invoked_subcommand or ""
-    start("ingest" if command in INGEST_COMMANDS else "cli")
+    try:
+        start("ingest" if command in INGEST_COMMANDS else "cli")
+    except ConfigError as error:  # an unwritable traces file
+        raise click.ClickException(str(error)) from None
     if command != "ingest":
         span = trace.get_tracer(__name__).start_as_current_span(
             f"acme {command}", context=context_from_environment()

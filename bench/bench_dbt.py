@@ -35,12 +35,13 @@ import psutil
 from pydantic import SecretStr
 
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from acme.warehouse.dbt import build, run_dbt
 from acme.warehouse.duckdb_delta import connection_config
 from acme.warehouse.publish import publish
 from ingest.backfill import backfill_files
+from ingest.tables import RAW_EVENTS
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 
 T = TypeVar("T")
 # Measured: about 1.5 messages per customer and day over a 30-day window, plus the world's history.
@@ -113,7 +114,7 @@ def _raw_events(settings: Settings) -> int:
     with duckdb.connect(config=connection_config()) as conn:
         conn.execute("load delta")
         row = conn.execute(
-            f"select count(*) from delta_scan('{settings.lake_root}/raw/events')"
+            f"select count(*) from delta_scan('{RAW_EVENTS.path(settings.lake_root)}')"
         ).fetchone()
     return int(row[0]) if row else 0
 
@@ -158,7 +159,7 @@ def _prepare_lake(directory: Path, events: int, new_events: int) -> dict[str, An
         "customers": customers,
         "seed": SEED,
         "duplicate_share": config.duplicate_share,
-        "made_by": "bench/bench_dbt.py: acme.simulator (JSONL) -> ingest.backfill into lake/raw",
+        "made_by": "bench/bench_dbt.py: simulator (JSONL) -> ingest.backfill into lake/raw",
         "simulate_to_jsonl_seconds": round(simulate_seconds, 1),
         "backfill_seconds": round(backfill_seconds, 1),
     }

@@ -36,9 +36,9 @@ from acme.kafka.client import client_options
 from acme.kafka.local_broker import LocalBroker
 from acme.kafka.topics import ensure_topics, project_topics, topic_for
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
 from ingest.ingester import Shard
 from ingest.tables import RAW_EVENTS
+from simulator import SimulationConfig, simulate
 
 DISTINCT_EVENTS = 1_000_000
 """Simulated events held in memory for producing; larger backlogs send them again."""

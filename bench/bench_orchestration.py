@@ -12,9 +12,9 @@ from typing import Any
 import dagster as dg
 
 from acme.settings import Environment, Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 
 CONFIG = SimulationConfig(seed=7, days=14, customers=2_000)
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl, write_parquet
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl, write_parquet
 
 ATTEMPTS = 2  # per run, the best counts: the machine is shared and its neighbours come and go
 

@@ -44,8 +44,6 @@ from deltalake import DeltaTable, write_deltalake
 from pydantic import SecretStr
 
 from acme.settings import REPO_ROOT, Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from acme.warehouse.dbt import build
 from acme.warehouse.publish import publish
 from ingest import maintenance
@@ -53,6 +51,8 @@ from ingest.backfill import backfill_files
 from ingest.live_metrics import OBSERVED_TYPES, SESSION_TYPES, LiveAggregator, StoredEvent
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS, RAW_EVENTS
 from orchestration.maintenance.assets import RETENTION_DAYS
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 
 ROUNDS = 7
 TARGET_P95_SECONDS = 1.0

@@ -11,16 +11,10 @@ from types import FrameType
 
 import click
 
-from acme.settings import Settings
+from acme.settings import load_settings
 from ingest import maintenance
 
 log = logging.getLogger(__name__)
-
-
-def _settings() -> Settings:
-    from acme.cli import load_settings  # the one place that turns a bad config into a message
-
-    return load_settings()
 
 
 @click.command("ingest")
@@ -54,7 +48,7 @@ def ingest_command(
     from ingest.metrics import IngestMetrics, serve
     from ingest.supervisor import run_workers
 
-    settings = _settings()
+    settings = load_settings()
     port = settings.ingest_metrics_port if metrics_port is None else metrics_port
     if workers > 1:
         sys.exit(run_workers(workers, until_idle=until_idle, metrics_port=port))
@@ -100,7 +94,7 @@ def backfill_command(files: tuple[Path, ...], mapping: Path | None) -> None:
     """Load JSONL, Parquet or CSV files of events into the raw table; re-running adds nothing."""
     from ingest.backfill import BackfillError, backfill_files, load_mapping
 
-    settings = _settings()
+    settings = load_settings()
     try:
         report = backfill_files(
             settings, list(files), load_mapping(mapping) if mapping is not None else None
@@ -123,7 +117,7 @@ _TABLES = click.Choice([*maintenance.TABLES, "all"])
 @click.option("--table", "table", type=_TABLES, default="all", show_default=True)
 def compact_command(table: str) -> None:
     """Merge small files (Delta OPTIMIZE); readers and the ingester keep running."""
-    settings = _settings()
+    settings = load_settings()
     for name in maintenance.TABLES if table == "all" else [table]:
         result = maintenance.compact(settings.lake_root, name)
         click.echo(f"{name}: {result}", err=True)
@@ -140,7 +134,7 @@ def compact_command(table: str) -> None:
 )
 def vacuum_command(table: str, retention_hours: int) -> None:
     """Delete files no longer referenced by the table (after compaction or retention)."""
-    settings = _settings()
+    settings = load_settings()
     for name in maintenance.TABLES if table == "all" else [table]:
         deleted = maintenance.vacuum(settings.lake_root, name, retention_hours=retention_hours)
         click.echo(f"{name}: deleted {len(deleted)} files", err=True)

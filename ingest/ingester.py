@@ -32,6 +32,7 @@ from opentelemetry import trace
 
 from acme.contracts import InvalidEvent, ValidatedEvent, validate
 from acme.kafka.topics import project_topics
+from acme.privacy.suppression import Suppression
 from acme.settings import Settings
 from ingest import dead_letters, live_metrics, offsets, transform
 from ingest.consumer import EventConsumer, SourceRecord, TopicPartition
@@ -120,6 +121,7 @@ class Ingester:
         self.dead = DeltaAppender(DEAD_LETTERS.path(lake), DEAD_LETTERS)
         self.live = DeltaAppender(LIVE_MINUTE_METRICS.path(lake), LIVE_MINUTE_METRICS)
         self.metrics.lake_written(True)
+        self.suppression = Suppression(lake, settings.pii_salt.get_secret_value())
         self.aggregator = LiveAggregator()
         self.aggregator.seed(live_metrics.recent_events(self.raw.table, timedelta(hours=1)))
         self.consumer = EventConsumer(
@@ -241,6 +243,7 @@ class Ingester:
         dead_floor = self._dead_floor.get(tp, 0)
         live_floor = self._live_floor.get(tp, 0)
         observe = self.aggregator.observe
+        suppressed = self.suppression.drops if self.suppression.keys else None
         events: list[ValidatedEvent] = []
         kept: list[int] = []
         keep_event, keep_offset = events.append, kept.append
@@ -260,6 +263,9 @@ class Ingester:
                         detail=invalid.detail,
                         received_at=datetime.now(UTC),
                     )
+                continue
+            if suppressed is not None and suppressed(event):
+                self.metrics.suppressed.inc()
                 continue
             keep_event(event)
             keep_offset(offset)
@@ -292,6 +298,7 @@ class Ingester:
         the previous batch is committed (so at most one batch is in flight and commits stay in
         order); with `wait`, also wait for this commit. Raises what a failed commit raised."""
         batch = self._batch
+        self.suppression.refresh()
         if batch.records:
             now = datetime.now(UTC)
             dead_rows = batch.dead.to_arrow() if len(batch.dead) else None

@@ -40,6 +40,11 @@ class IngestMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.suppressed = Counter(
+            "acme_ingest_suppressed_events",
+            "Valid events dropped because they name an erased customer (acme privacy erase)",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "acme_ingest_consumer_lag",
             "Records on the broker not yet in the lake",

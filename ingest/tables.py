@@ -12,6 +12,8 @@ from typing import Final
 
 import pyarrow as pa
 
+from acme.lake_layout import LAKE_PATHS
+
 UTC_MICROS: Final = pa.timestamp("us", tz="UTC")
 
 RAW_EVENTS_SCHEMA: Final = pa.schema(
@@ -68,9 +70,12 @@ class TableSpec:
 
 
 RAW_EVENTS: Final = TableSpec(
-    "raw/events", RAW_EVENTS_SCHEMA, ("source_service", "event_date"), commit_stamp="ingested_at"
+    LAKE_PATHS["raw_events"],
+    RAW_EVENTS_SCHEMA,
+    ("source_service", "event_date"),
+    commit_stamp="ingested_at",
 )
-DEAD_LETTERS: Final = TableSpec("dead_letters/events", DEAD_LETTERS_SCHEMA, ())
+DEAD_LETTERS: Final = TableSpec(LAKE_PATHS["dead_letters"], DEAD_LETTERS_SCHEMA, ())
 
 LIVE_MINUTE_METRICS_SCHEMA: Final = pa.schema(
     [
@@ -87,4 +92,4 @@ LIVE_MINUTE_METRICS_SCHEMA: Final = pa.schema(
         pa.field("flushed_at", UTC_MICROS, nullable=False),
     ]
 )
-LIVE_MINUTE_METRICS: Final = TableSpec("live/minute_metrics", LIVE_MINUTE_METRICS_SCHEMA, ())
+LIVE_MINUTE_METRICS: Final = TableSpec(LAKE_PATHS["live_metrics"], LIVE_MINUTE_METRICS_SCHEMA, ())

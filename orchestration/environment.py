@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from acme.lake_layout import lake_path
 from acme.settings import Environment, Settings, get_settings
 
 # Managed by `prepare_dagster_home`: rewritten on every start so it always matches the code.
@@ -67,7 +68,7 @@ class OrchestrationEnvironment:
     @property
     def reports_root(self) -> Path:
         """Where scheduled report files are written for people and Superset to pick up."""
-        return self.settings.lake_root / "reports"
+        return lake_path(self.settings.lake_root, "reports")
 
     @property
     def default_sensor_status(self) -> dg.DefaultSensorStatus:

@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite. Servers are real: the Kafka fixture starts the same
-`LocalBroker` that `make kafka-up` starts, on free ports and a private data folder."""
+`LocalBroker` that `make kafka-up` starts, on free ports and a private data folder; the built lake
+is simulated, backfilled and built by dbt as production builds it (the dbt and privacy tests)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 
 from acme.kafka.local_broker import LocalBroker
 from acme.settings import Settings
+from acme.warehouse.dbt import build
+from simulator import SimulationConfig
+from tests.dbt.dbt_lake import SimulatedLake, simulated_lake
 
 
 def free_port() -> int:
@@ -56,3 +60,23 @@ def settings(
         duckdb_build_path=lake_root / "warehouse" / "build.duckdb",
         duckdb_serving_path=lake_root / "warehouse" / "serving.duckdb",
     )
+
+
+# Small but with every event type, producer retries and bad events (which ingest dead-letters).
+RECONCILIATION_RUN = SimulationConfig(
+    seed=20260302, customers=4_000, products=300, days=4, duplicate_share=0.05, bad_share=0.02
+)
+
+
+@pytest.fixture(scope="session")
+def built_lake(tmp_path_factory: pytest.TempPathFactory) -> SimulatedLake:
+    """A lake from RECONCILIATION_RUN with a successful full `dbt build` (models, tests, unit
+    tests, snapshots) in its build database."""
+    lake = simulated_lake(RECONCILIATION_RUN, tmp_path_factory.mktemp("dbt-lake"))
+    build(
+        lake.settings,
+        unit_tests=True,
+        target_path=Path(lake.settings.lake_root).parent / "dbt-target",
+        capture=True,
+    )
+    return lake

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import click
 
-from acme.settings import ConfigError, Settings, get_settings
+from acme.settings import load_settings
 from acme.warehouse.dbt import DbtError, build, run_dbt
 from acme.warehouse.publish import PublishError, publish
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -33,7 +26,7 @@ def warehouse() -> None:
 )
 def build_command(full_refresh: bool, select: str | None, then_publish: bool) -> None:
     """Run `dbt build` into the build database, then publish it."""
-    settings = _settings()
+    settings = load_settings()
     try:
         build(settings, full_refresh=full_refresh, select=select)
         if then_publish:
@@ -46,7 +39,7 @@ def build_command(full_refresh: bool, select: str | None, then_publish: bool) ->
 @warehouse.command("publish")
 def publish_command() -> None:
     """Atomically expose the last successful build at the serving path."""
-    settings = _settings()
+    settings = load_settings()
     try:
         release = publish(settings)
     except PublishError as error:
@@ -59,6 +52,6 @@ def publish_command() -> None:
 def dbt_command(args: tuple[str, ...]) -> None:
     """Any dbt command on the project with the configured paths (e.g. `source freshness`)."""
     try:
-        run_dbt(args, _settings())
+        run_dbt(args, load_settings())
     except DbtError as error:
         raise click.ClickException(str(error)) from None

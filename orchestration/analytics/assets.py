@@ -8,6 +8,7 @@ import pandas as pd
 from dagster import AssetExecutionContext
 from deltalake import write_deltalake
 
+from acme.lake_layout import lake_path
 from orchestration.alerts.channels import Alert, Severity
 from orchestration.alerts.resources import AlertsResource
 from orchestration.analytics.anomalies import score_days
@@ -24,7 +25,7 @@ ANOMALIES_KEY = dg.AssetKey(["analytics", "daily_anomalies"])
 
 def analytics_path(lake: Path, name: str) -> Path:
     """Where an analytics table lives in the lake."""
-    return lake / "analytics" / name
+    return lake_path(lake, "analytics") / name
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> None:

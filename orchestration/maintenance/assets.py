@@ -17,6 +17,9 @@ from orchestration.raw.assets import DEAD_LETTERS_KEY, RAW_EVENTS_KEY
 from orchestration.resources import LakehouseResource
 
 GROUP = "maintenance"
+COMPACTION_KEY = dg.AssetKey([GROUP, "delta_compaction"])
+RETENTION_KEY = dg.AssetKey([GROUP, "delta_retention"])
+VACUUM_KEY = dg.AssetKey([GROUP, "delta_vacuum"])
 # Rows kept, in days, for the tables that are not the event-sourcing log (raw events are kept).
 RETENTION_DAYS: Final[dict[str, int]] = {"dead_letters": 90, "live": 14}
 
@@ -26,7 +29,7 @@ def build_maintenance_assets(environment: OrchestrationEnvironment) -> list[dg.A
     retry = environment.retry_policy()
 
     @dg.asset(
-        key=["maintenance", "delta_compaction"],
+        key=COMPACTION_KEY,
         group_name=GROUP,
         deps=[RAW_EVENTS_KEY, DEAD_LETTERS_KEY],
         retry_policy=retry,
@@ -45,7 +48,7 @@ def build_maintenance_assets(environment: OrchestrationEnvironment) -> list[dg.A
         return dg.MaterializeResult(metadata=metadata)
 
     @dg.asset(
-        key=["maintenance", "delta_retention"],
+        key=RETENTION_KEY,
         group_name=GROUP,
         deps=[DEAD_LETTERS_KEY],
         retry_policy=retry,
@@ -61,7 +64,7 @@ def build_maintenance_assets(environment: OrchestrationEnvironment) -> list[dg.A
         return dg.MaterializeResult(metadata=deleted)
 
     @dg.asset(
-        key=["maintenance", "delta_vacuum"],
+        key=VACUUM_KEY,
         group_name=GROUP,
         deps=[delta_compaction, delta_retention],
         retry_policy=retry,
@@ -81,7 +84,7 @@ def build_maintenance_assets(environment: OrchestrationEnvironment) -> list[dg.A
 
 compaction_job = dg.define_asset_job(
     name="daily_compaction",
-    selection=dg.AssetSelection.assets(dg.AssetKey(["maintenance", "delta_compaction"])),
+    selection=dg.AssetSelection.assets(COMPACTION_KEY),
     description="Compacts the ingest tables.",
 )
 weekly_maintenance_job = dg.define_asset_job(

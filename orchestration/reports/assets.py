@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 from deltalake import DeltaTable
 
+from acme.lake_layout import lake_path
 from orchestration.analytics.assets import ANOMALIES_KEY, FORECASTS_KEY, analytics_path
 from orchestration.analytics.series import daily_revenue
 from orchestration.resources import LakehouseResource
@@ -90,7 +91,9 @@ def daily_sales_report(lakehouse: LakehouseResource) -> dg.MaterializeResult[Non
             "Revenue forecast": forecasts[["day", "currency", "forecast", "lower", "upper"]],
         },
     )
-    files = write_report(lakehouse.lake / "reports" / "daily_sales", str(latest), page, recent)
+    files = write_report(
+        lake_path(lakehouse.lake, "reports") / "daily_sales", str(latest), page, recent
+    )
     return dg.MaterializeResult(
         metadata={"files": [str(path) for path in files], "report_date": str(latest)}
     )
@@ -109,7 +112,7 @@ def weekly_sales_summary(lakehouse: LakehouseResource) -> dg.MaterializeResult[N
     summary = weekly_summary(daily, week_end)
     page = render_html(f"ACME weekly sales summary — week to {week_end.date()}", {"": summary})
     files = write_report(
-        lakehouse.lake / "reports" / "weekly_sales", str(week_end.date()), page, summary
+        lake_path(lakehouse.lake, "reports") / "weekly_sales", str(week_end.date()), page, summary
     )
     return dg.MaterializeResult(
         metadata={"files": [str(path) for path in files], "week_end": str(week_end.date())}

@@ -21,6 +21,7 @@ from dagster_dbt import (
 )
 from opentelemetry import trace
 
+from acme.lake_layout import LAKE_PATHS
 from acme.settings import Settings
 from acme.telemetry.dbt import record_run_results
 from acme.telemetry.tracing import child_environment, configure_tracing
@@ -29,6 +30,9 @@ from orchestration.automation import MART_FRESHNESS, WAREHOUSE_CONDITION
 from orchestration.environment import OrchestrationEnvironment
 from orchestration.raw.assets import RAW_EVENTS_KEY
 from orchestration.resources import LakehouseResource
+
+# What every context's source reads (its `external_location` ends the lake root with this path).
+RAW_EVENTS_LOCATION = "/" + LAKE_PATHS["raw_events"]
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
@@ -75,7 +79,7 @@ class AcmeDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         location = str(dbt_resource_props.get("meta", {}).get("external_location", ""))
-        if dbt_resource_props["resource_type"] == "source" and "/raw/events" in location:
+        if dbt_resource_props["resource_type"] == "source" and RAW_EVENTS_LOCATION in location:
             return RAW_EVENTS_KEY
         return super().get_asset_key(dbt_resource_props)
 

@@ -222,7 +222,7 @@ def report(
     """E-mail a dashboard as PDF plus its charts as CSV and Excel; keep it in the history."""
     placeholders = Placeholders()
     password = placeholders[f"SUPERSET_{username.upper()}_PASSWORD"]
-    folder = reports_dir or Path(placeholders["LAKE_ROOT"]) / "reports"
+    folder = reports_dir or Path(placeholders["REPORTS_PATH"])
     try:
         delivery = deliver_report(
             url,

@@ -7,12 +7,16 @@ few settings it needs are read here under the same `ACME_*` names and defaults.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb_ext
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The lake's layout, stated once for the pipeline and Superset (the pipeline reads it through
+# `acme.lake_layout`): every path in it is a placeholder `<NAME>_PATH`, e.g. `${LIVE_METRICS_PATH}`.
+LAKE_LAYOUT = REPO_ROOT / "acme" / "lake_layout.toml"
 # Placeholders ending in _PASSWORD may fall back to a local-only value in local development.
 LOCAL_PASSWORD_SUFFIX = "-local-only"
 
@@ -49,13 +53,12 @@ class Placeholders(Mapping[str, str]):
 
     def __init__(self) -> None:
         lake_root = _path("ACME_LAKE_ROOT", "lake")
+        lake_paths = tomllib.loads(LAKE_LAYOUT.read_text())["paths"]
         self.values = {
             "SERVING_PATH": str(serving_path()),
             "LAKE_ROOT": str(lake_root),
-            "LIVE_METRICS_PATH": str(lake_root / "live" / "minute_metrics"),
-            "DEAD_LETTERS_PATH": str(lake_root / "dead_letters" / "events"),
             "DUCKDB_EXTENSION_DIR": str(extension_directory()),
-        }
+        } | {f"{name.upper()}_PATH": str(lake_root / path) for name, path in lake_paths.items()}
 
     def __getitem__(self, name: str) -> str:
         if name in self.values:

@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import SecretStr
 
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from acme.simulator.world import holidays as retail_holidays
+from simulator.calendar import holidays as retail_holidays
 from tests.dbt.dbt_lake import SimulatedLake
 
 pytestmark = pytest.mark.slow

@@ -23,9 +23,19 @@ def test_the_console_script_is_installed_and_lists_commands() -> None:
 
 
 @pytest.mark.usefixtures("fresh_settings")
-def test_a_bad_configuration_ends_the_command_with_the_variable_to_fix() -> None:
-    result = CliRunner().invoke(
-        main, ["kafka", "status"], env={"ACME_LOCAL_KAFKA_PORT": "not-a-port"}
-    )
-    assert result.exit_code == 1
-    assert "ACME_LOCAL_KAFKA_PORT" in result.output
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["kafka", "status"],
+        ["ingest", "--until-idle"],
+        ["lake", "compact"],
+        ["warehouse", "publish"],
+        ["simulate", "--days", "1", "--customers", "10", "--to", "kafka", "--quiet"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_bad_configuration_ends_the_command_with_the_variable_to_fix(command: list[str]) -> None:
+    """Every command group reads its settings through acme.settings.load_settings."""
+    result = CliRunner().invoke(main, command, env={"ACME_LOCAL_KAFKA_PORT": "not-a-port"})
+    assert result.exit_code == 1, result.output
+    assert "invalid configuration: ACME_LOCAL_KAFKA_PORT" in result.output

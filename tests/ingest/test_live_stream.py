@@ -15,11 +15,11 @@ import pytest
 
 import tests.ingest.ingest_factories as f
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
 from acme.warehouse.duckdb_delta import connection_config
 from ingest.ingester import FlushPolicy, Ingester
 from ingest.live_metrics import live_views_sql
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
+from simulator import SimulationConfig, simulate
 from tests.ingest.ingest_helpers import (
     dead_letters,
     ingest_until_idle,

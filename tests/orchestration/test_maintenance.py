@@ -13,6 +13,7 @@ from acme.settings import Settings
 from ingest.tables import DEAD_LETTERS, RAW_EVENTS
 from ingest.writer import DeltaAppender
 from orchestration.definitions import build_definitions
+from orchestration.maintenance.assets import RETENTION_KEY
 from tests.orchestration.conftest import write_raw_days
 
 
@@ -57,8 +58,6 @@ def test_weekly_maintenance_compacts_expires_and_vacuums(
     remaining = DeltaTable(str(DEAD_LETTERS.path(lake))).to_pandas()
     assert list(remaining["offset"]) == [1]
     retention = next(
-        e
-        for e in result.get_asset_materialization_events()
-        if e.asset_key == dg.AssetKey(["maintenance", "delta_retention"])
+        e for e in result.get_asset_materialization_events() if e.asset_key == RETENTION_KEY
     )
     assert retention.materialization.metadata["dead_letters_rows_deleted"].value == 1

@@ -19,24 +19,24 @@ import pytest
 from deltalake import DeltaTable
 
 from acme.settings import Environment, Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
 from ingest.backfill import backfill_files
 from ingest.tables import LIVE_MINUTE_METRICS, RAW_EVENTS
 from ingest.writer import DeltaAppender
+from orchestration.analytics.assets import ANOMALIES_KEY, FORECASTS_KEY
 from orchestration.definitions import PIPELINE_JOB, build_definitions
+from orchestration.raw.assets import RAW_EVENTS_KEY
+from orchestration.reports.assets import DAILY_REPORT_KEY
+from orchestration.warehouse.checks import FCT_ORDERS
+from orchestration.warehouse.serving import SERVING_KEY
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 from tests.orchestration.conftest import raw_event_rows
 
 pytestmark = pytest.mark.slow
 
 # Ten simulated days: enough history for the week-over-week checks and the forecast.
 SIMULATION = SimulationConfig(seed=11, days=10, customers=2_000)
-FCT_ORDERS = dg.AssetKey(["marts", "fct_orders"])
-SERVING = dg.AssetKey(["serving", "warehouse"])
-FORECASTS = dg.AssetKey(["analytics", "revenue_forecasts"])
-ANOMALIES = dg.AssetKey(["analytics", "daily_anomalies"])
-DAILY_REPORT = dg.AssetKey(["reports", "daily_sales_report"])
-RAW_SUITE = dg.AssetCheckKey(dg.AssetKey(["raw", "events"]), "raw_events_gx_suite")
+RAW_SUITE = dg.AssetCheckKey(RAW_EVENTS_KEY, "raw_events_gx_suite")
 ORDERS_SUITE = dg.AssetCheckKey(FCT_ORDERS, "fct_orders_gx_suite")
 RECONCILE = dg.AssetCheckKey(FCT_ORDERS, "live_metrics_reconcile_with_fct_orders")
 
@@ -96,7 +96,7 @@ def check_verdicts(result: dg.ExecuteInProcessResult) -> dict[dg.AssetCheckKey, 
 def test_the_pipeline_job_materializes_everything_green(built: Built) -> None:
     assert built.result.success
     materialized = {event.asset_key for event in built.result.get_asset_materialization_events()}
-    assert {FCT_ORDERS, SERVING, FORECASTS, ANOMALIES, DAILY_REPORT} <= materialized
+    assert {FCT_ORDERS, SERVING_KEY, FORECASTS_KEY, ANOMALIES_KEY, DAILY_REPORT_KEY} <= materialized
     verdicts = check_verdicts(built.result)
     assert verdicts[RAW_SUITE]
     assert verdicts[ORDERS_SUITE]
@@ -158,7 +158,7 @@ def test_corrupted_raw_events_fail_the_raw_suite_and_block_the_warehouse(
     failed = str(evaluation.metadata["failed_expectations"].value)
     assert "expect_column_values_to_be_in_set(source_service)" in failed
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert not materialized & {FCT_ORDERS, SERVING, FORECASTS}
+    assert not materialized & {FCT_ORDERS, SERVING_KEY, FORECASTS_KEY}
     assert settings.duckdb_build_path.stat().st_mtime == build_mtime  # dbt never ran
 
 
@@ -176,7 +176,7 @@ def test_a_corrupted_mart_fails_its_suite_and_blocks_serving_and_analytics(
     gated = dg.define_asset_job(
         "gated_by_fct_orders",
         selection=dg.AssetSelection.checks(ORDERS_SUITE)
-        | dg.AssetSelection.assets(SERVING, FORECASTS, ANOMALIES).without_checks(),
+        | dg.AssetSelection.assets(SERVING_KEY, FORECASTS_KEY, ANOMALIES_KEY).without_checks(),
     )
     job = dg.Definitions.merge(defs, dg.Definitions(jobs=[gated])).resolve_job_def(gated.name)
 
@@ -214,9 +214,9 @@ def test_automation_rebuilds_the_warehouse_after_a_new_raw_batch(
         if after.get_num_requested(key) > 0
     }
     assert FCT_ORDERS in requested
-    assert SERVING in requested
+    assert SERVING_KEY in requested
     assert dg.AssetKey(["staging", "stg_orders__orders_placed"]) in requested
-    assert not requested & {FORECASTS, ANOMALIES, DAILY_REPORT}
+    assert not requested & {FORECASTS_KEY, ANOMALIES_KEY, DAILY_REPORT_KEY}
     assert not any(key.path[0] == "maintenance" for key in requested)
 
 

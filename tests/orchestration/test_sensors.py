@@ -8,6 +8,7 @@ import dagster as dg
 
 from acme.settings import Settings
 from orchestration.definitions import build_definitions
+from orchestration.raw.assets import RAW_EVENTS_KEY
 from tests.orchestration.conftest import HttpReceiver, SmtpReceiver, write_raw_days
 
 
@@ -39,7 +40,7 @@ def test_a_failed_freshness_check_alerts_once(
     orchestration_settings: Settings, smtp_receiver: SmtpReceiver, http_receiver: HttpReceiver
 ) -> None:
     defs = build_definitions(orchestration_settings)
-    freshness = dg.AssetCheckKey(dg.AssetKey(["raw", "events"]), "freshness_check")
+    freshness = dg.AssetCheckKey(RAW_EVENTS_KEY, "freshness_check")
     checks_only = dg.define_asset_job(
         "freshness_only", selection=dg.AssetSelection.checks(freshness)
     )

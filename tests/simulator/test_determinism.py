@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from acme.simulator import ConfigError, SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl, write_parquet
+from simulator import ConfigError, SimulationConfig, simulate
+from simulator.sinks import write_jsonl, write_parquet
 
 SMALL = SimulationConfig(seed=11, days=3, customers=400, bad_share=0.03, duplicate_share=0.02)
 
@@ -79,8 +79,8 @@ def test_bad_config_fails_fast_with_what_to_fix() -> None:
 def test_live_pacing_releases_each_message_at_its_event_time() -> None:
     import time
 
-    from acme.simulator import SimulatedEvent
-    from acme.simulator.sinks import paced
+    from simulator import SimulatedEvent
+    from simulator.sinks import paced
 
     now_ms = int(time.time() * 1000)
     due = [now_ms - 60_000, now_ms + 300, now_ms + 600]  # one from the past, two ahead

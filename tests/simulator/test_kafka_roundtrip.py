@@ -12,8 +12,8 @@ from acme.contexts import BOUNDED_CONTEXTS
 from acme.kafka.client import client_options
 from acme.kafka.topics import topic_for
 from acme.settings import Settings
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import produce_to_kafka
+from simulator import SimulationConfig, simulate
+from simulator.sinks import produce_to_kafka
 
 pytestmark = pytest.mark.kafka
 

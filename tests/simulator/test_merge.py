@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 import random
 
-from acme.simulator.block import Block, Emitted
-from acme.simulator.run import _merge, _Part
+from simulator.block import Block, Emitted
+from simulator.run import _merge, _Part
 
 
 def _lines(part: _Part) -> list[bytes]:

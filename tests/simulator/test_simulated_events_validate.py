@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from acme.contracts import REASONS, InvalidEvent, event_types, validate
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.noise import BAD_KINDS
+from simulator import SimulationConfig, simulate
+from simulator.noise import BAD_KINDS
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from acme.contracts import InvalidEvent, validate
-from acme.simulator import SimulationConfig, simulate
-from acme.simulator.sinks import write_jsonl
+from simulator import SimulationConfig, simulate
+from simulator.sinks import write_jsonl
 
 CONFIG = SimulationConfig(seed=5, days=10, customers=1200, bad_share=0.02, duplicate_share=0.02)
 

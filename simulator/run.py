@@ -20,14 +20,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from acme.contexts import BOUNDED_CONTEXTS
-from acme.simulator import arrow
-from acme.simulator.block import Block
-from acme.simulator.config import SimulationConfig
-from acme.simulator.engine import Engine, holiday_names
-from acme.simulator.ids import DAY_MS, to_ms
-from acme.simulator.noise import Noise
-from acme.simulator.regions import few_collections, from_queue, region_blocks, region_worker
-from acme.simulator.truth import TruthAccumulator
+from simulator import arrow
+from simulator.block import Block
+from simulator.calendar import holiday_names
+from simulator.config import SimulationConfig
+from simulator.engine import Engine
+from simulator.ids import DAY_MS, to_ms
+from simulator.noise import Noise
+from simulator.regions import few_collections, from_queue, region_blocks, region_worker
+from simulator.truth import TruthAccumulator
 
 log = logging.getLogger(__name__)
 

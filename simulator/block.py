@@ -2,7 +2,7 @@
 
 A block is a few numpy arrays and two byte strings instead of one Python object per event, so a
 worker process pickles it (and the merging process unpickles it) at memory speed, and the merging
-process can lay it out as Arrow arrays without copying (see acme.simulator.run).
+process can lay it out as Arrow arrays without copying (see simulator.run).
 """
 
 from __future__ import annotations

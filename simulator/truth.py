@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from acme.simulator.ids import money
+from simulator.ids import money
 
 
 def _cents(text: str) -> int:

@@ -1,6 +1,6 @@
 """One region's engine as a stream of blocks, in this process or in a worker process.
 
-Kept apart from acme.simulator.run so that a worker process imports only the engine (numpy, orjson)
+Kept apart from simulator.run so that a worker process imports only the engine (numpy, orjson)
 and not the merging side (pyarrow, the contracts for bad-event mode): a spawned worker pays its
 imports before it makes its first event.
 """
@@ -13,10 +13,10 @@ import multiprocessing.queues
 from collections.abc import Iterator
 from typing import Any
 
-from acme.simulator.block import Block
-from acme.simulator.config import SimulationConfig
-from acme.simulator.engine import Engine
-from acme.simulator.truth import TruthAccumulator
+from simulator.block import Block
+from simulator.config import SimulationConfig
+from simulator.engine import Engine
+from simulator.truth import TruthAccumulator
 
 
 def region_blocks(engine: Engine) -> Iterator[Block]:

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from acme.settings import ConfigError as SettingsError
-from acme.settings import get_settings
-from acme.simulator.config import ConfigError, SimulationConfig
-from acme.simulator.run import simulate
-from acme.simulator.sinks import Progress, produce_to_kafka, write_jsonl, write_parquet, write_truth
+from acme.settings import load_settings
+from simulator.config import ConfigError, SimulationConfig
+from simulator.run import simulate
+from simulator.sinks import Progress, produce_to_kafka, write_jsonl, write_parquet, write_truth
 
 # Live mode: roughly 12.5 messages per visiting customer and day (measured), every customer
 # visiting about daily; the population is sized so the daily average matches --rate.
@@ -152,10 +151,7 @@ def simulate_command(
         assert out_dir is not None
         summary = {"messages": write_parquet(run, out_dir, progress), "out": str(out_dir)}
     else:
-        try:
-            settings = get_settings()
-        except SettingsError as error:
-            raise click.ClickException(str(error)) from None
+        settings = load_settings()
         counts = produce_to_kafka(run, settings, progress, live=live)
         summary = {"messages": sum(counts.values()), "bootstrap": settings.kafka_bootstrap_servers}
         if out_dir is not None:

@@ -16,7 +16,7 @@ import orjson
 from acme.contexts import BOUNDED_CONTEXTS
 from acme.contracts import MAX_EVENT_BYTES
 from acme.contracts.registry import registry
-from acme.simulator.ids import Ids
+from simulator.ids import Ids
 
 Mutation = Callable[[dict[str, Any], random.Random], bytes]
 

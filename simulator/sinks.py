@@ -20,8 +20,8 @@ from acme.contexts import BOUNDED_CONTEXTS
 from acme.kafka.client import client_options
 from acme.kafka.topics import ensure_topics, topic_for
 from acme.settings import Settings
-from acme.simulator import arrow
-from acme.simulator.run import Batch, SimulatedEvent, SimulationRun
+from simulator import arrow
+from simulator.run import Batch, SimulatedEvent, SimulationRun
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

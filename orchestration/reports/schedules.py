@@ -1,4 +1,6 @@
-"""Daily analytics (forecast, anomaly scores, daily report) and the weekly summary, on schedules."""
+"""The report schedules: each morning the analytics the daily report reads (forecast, anomaly
+scores) and the report itself, on Mondays the weekly summary. Here, not in analytics/, because
+reports read analytics and never the other way round."""
 
 import dagster as dg
 
@@ -18,7 +20,7 @@ weekly_report_job = dg.define_asset_job(
 )
 
 
-def build_analytics_schedules(environment: OrchestrationEnvironment) -> list[dg.ScheduleDefinition]:
+def build_report_schedules(environment: OrchestrationEnvironment) -> list[dg.ScheduleDefinition]:
     """Daily analytics at 06:00 UTC (after the night's maintenance), the weekly summary on
     Mondays at 07:00 UTC."""
     return [

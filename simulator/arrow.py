@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from acme.simulator.block import offsets
+from simulator.block import offsets
 
 
 def numbers(values: np.ndarray, type_: pa.DataType) -> pa.Array:

@@ -8,11 +8,11 @@ Public interface (see docs/decisions/event-simulator.md):
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from acme.simulator.config import ConfigError, SimulationConfig
+from simulator.config import ConfigError, SimulationConfig
 
 if TYPE_CHECKING:
-    from acme.simulator.run import SimulatedEvent, SimulationRun, simulate
-    from acme.simulator.sinks import produce_to_kafka, write_jsonl, write_parquet
+    from simulator.run import SimulatedEvent, SimulationRun, simulate
+    from simulator.sinks import produce_to_kafka, write_jsonl, write_parquet
 
 __all__ = [
     "ConfigError",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # Loaded on first use: the run and the sinks pull in pyarrow and kafka-python, which the
-# simulator's worker processes (they import acme.simulator.regions, hence this package) never
+# simulator's worker processes (they import simulator.regions, hence this package) never
 # need; skipping them keeps a worker's start-up short.
 _LAZY = {
     "SimulatedEvent": "run",
@@ -42,4 +42,4 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"acme.simulator.{module}"), name)
+    return getattr(importlib.import_module(f"simulator.{module}"), name)

@@ -160,3 +160,10 @@ ROW_LIMIT = 50_000
 SQL_MAX_ROW = 100_000
 SUPERSET_WEBSERVER_TIMEOUT = int(timedelta(minutes=1).total_seconds())
 CSV_EXPORT = {"encoding": "utf-8-sig"}
+
+# --- Observability (docs/decisions/observability.md) --------------------------------------------
+# JSON log lines; a span, a log line and Prometheus metrics (/metrics) per serving-DB query.
+from acme_superset.telemetry import JsonLoggingConfigurator, with_instrumentation  # noqa: E402
+
+LOGGING_CONFIGURATOR = JsonLoggingConfigurator()
+FLASK_APP_MUTATOR = with_instrumentation(FLASK_APP_MUTATOR)

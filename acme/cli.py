@@ -15,14 +15,17 @@ from acme.kafka.local_broker import BrokerError, LocalBroker
 from acme.kafka.topics import ensure_topics, list_project_topics
 from acme.privacy.cli import privacy
 from acme.settings import Settings, load_settings
+from acme.telemetry import instrument_command
 from acme.warehouse.cli import warehouse
 from ingest.cli import backfill_command, ingest_command, lake_group
 from simulator.cli import simulate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """ACME analytics lakehouse: simulate, ingest and operate the event lakehouse."""
+    instrument_command(ctx)  # JSON logs and traces for every command
 
 
 @main.group()

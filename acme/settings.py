@@ -38,6 +38,7 @@ class Settings(BaseSettings):
         env_file=REPO_ROOT / ".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        populate_by_name=True,
     )
 
     environment: Environment = Environment.LOCAL
@@ -94,6 +95,13 @@ class Settings(BaseSettings):
     superset_url: str = "http://127.0.0.1:8088"
     report_email_to: str = ""  # comma-separated recipients
 
+    # Traces (docs/decisions/observability.md): to an OpenTelemetry collector over OTLP/HTTP when
+    # its standard variable is set, else as JSON lines appended to this file.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    traces_path: Path = Path(".local/traces/spans.jsonl")
+
     @model_validator(mode="after")
     def _resolve_and_check(self) -> Settings:
         for name in (
@@ -102,6 +110,7 @@ class Settings(BaseSettings):
             "duckdb_build_path",
             "duckdb_serving_path",
             "dagster_home",
+            "traces_path",
             "kafka_ssl_cafile",
             "kafka_ssl_certfile",
             "kafka_ssl_keyfile",
@@ -120,6 +129,13 @@ class Settings(BaseSettings):
             raise ValueError("ACME_ALERT_EMAIL_TO needs ACME_ALERT_SMTP_HOST to send through")
         if self.report_email_to and not self.alert_smtp_host:
             raise ValueError("ACME_REPORT_EMAIL_TO needs ACME_ALERT_SMTP_HOST to send through")
+        if self.otel_exporter_otlp_endpoint and not self.otel_exporter_otlp_endpoint.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError(
+                "OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's OTLP/HTTP base URL, "
+                "e.g. http://127.0.0.1:4318"
+            )
         if self.local_kafka_port == self.local_kafka_controller_port:
             raise ValueError(
                 "ACME_LOCAL_KAFKA_PORT and ACME_LOCAL_KAFKA_CONTROLLER_PORT must differ"

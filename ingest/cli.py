@@ -13,7 +13,6 @@ import click
 
 from acme.settings import load_settings
 from ingest import maintenance
-from ingest.logs import configure_json_logging
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,6 @@ def ingest_command(
     from ingest.metrics import IngestMetrics, serve
     from ingest.supervisor import run_workers
 
-    configure_json_logging()
     settings = load_settings()
     port = settings.ingest_metrics_port if metrics_port is None else metrics_port
     if workers > 1:
@@ -96,7 +94,6 @@ def backfill_command(files: tuple[Path, ...], mapping: Path | None) -> None:
     """Load JSONL, Parquet or CSV files of events into the raw table; re-running adds nothing."""
     from ingest.backfill import BackfillError, backfill_files, load_mapping
 
-    configure_json_logging()
     settings = load_settings()
     try:
         report = backfill_files(

@@ -28,6 +28,7 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.compute as pc
 from kafka.errors import KafkaError
+from opentelemetry import trace
 
 from acme.contracts import InvalidEvent, ValidatedEvent, validate
 from acme.kafka.topics import project_topics
@@ -43,11 +44,14 @@ from ingest.transform import RawRows
 from ingest.writer import DeltaAppender
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 ASSIGNMENT_REFRESH_S = 10.0
 """How often new topics and partitions are picked up without a restart."""
 LAG_CHECK_S = 5.0
 POLL_TIMEOUT_MS = 100
+TRACED_CORRELATION_IDS = 20
+"""Correlation ids named on a batch's span (the first ones); the span counts them all."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Shard:
 class _Batch:
     raw: RawRows = field(default_factory=RawRows)
     dead: DeadLetterRows = field(default_factory=DeadLetterRows)
+    first_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     records: int = 0
     opened_at: float = 0.0
@@ -232,6 +237,7 @@ class Ingester:
             batch.opened_at = time.monotonic()
             batch.oldest_timestamp_ms = records[0].timestamp
         batch.records += len(records)
+        batch.first_offsets.setdefault(tp, records[0].offset)
         batch.next_offsets[tp] = records[-1].offset + 1
         topic, partition = tp
         dead_floor = self._dead_floor.get(tp, 0)
@@ -320,18 +326,22 @@ class Ingester:
         table's positions are where the next run resumes)."""
         started = time.perf_counter()
         ends = batch.next_offsets
-        try:
-            if dead_rows is not None:
-                self.dead.append(dead_rows, offsets.transactions(dead_letters.STREAM, ends))
-            if live_rows.num_rows:
-                self.live.append(live_rows, offsets.transactions(live_metrics.STREAM, ends))
-            self.raw.append(raw_rows, offsets.transactions(transform.STREAM, ends))
-        except Exception:
-            self.metrics.lake_written(False)
-            raise
-        self.metrics.lake_written(True)
-        self._written = self._written | ends  # rebound whole: the loop thread reads it
-        self._account(batch, time.perf_counter() - started)
+        with tracer.start_as_current_span(
+            "ingest batch", attributes=_batch_attributes(batch)
+        ) as span:
+            _trace_correlation_ids(span, raw_rows)
+            try:
+                if dead_rows is not None:
+                    self.dead.append(dead_rows, offsets.transactions(dead_letters.STREAM, ends))
+                if live_rows.num_rows:
+                    self.live.append(live_rows, offsets.transactions(live_metrics.STREAM, ends))
+                self.raw.append(raw_rows, offsets.transactions(transform.STREAM, ends))
+            except Exception:
+                self.metrics.lake_written(False)
+                raise
+            self.metrics.lake_written(True)
+            self._written = self._written | ends  # rebound whole: the loop thread reads it
+            self._account(batch, time.perf_counter() - started)
 
     def _account(self, batch: _Batch, seconds: float) -> None:
         metrics = self.metrics
@@ -359,3 +369,29 @@ class Ingester:
                 "oldest_record_age_s": None if oldest_age is None else round(oldest_age, 3),
             },
         )
+
+
+def _batch_attributes(batch: _Batch) -> dict[str, str | int | list[str]]:
+    """What a batch's span says about it: its size and the Kafka records it holds."""
+    return {
+        "messaging.system": "kafka",
+        "messaging.batch.message_count": batch.records,
+        "acme.batch.raw_events": len(batch.raw),
+        "acme.batch.dead_letters": len(batch.dead),
+        "messaging.destination.name": sorted({topic for topic, _ in batch.next_offsets}),
+        # topic/partition:first-last offsets of the records in the batch, e.g. acme.orders/0:40-99
+        "acme.kafka.offsets": [
+            f"{topic}/{partition}:{batch.first_offsets[(topic, partition)]}-{end - 1}"
+            for (topic, partition), end in sorted(batch.next_offsets.items())
+        ],
+    }
+
+
+def _trace_correlation_ids(span: trace.Span, raw_rows: pa.Table) -> None:
+    """Name the batch's correlation ids on its span, bounded: the first ones and their count, so a
+    business flow (an order, a cart) can be found in the batches that carried it."""
+    if not span.is_recording() or not raw_rows.num_rows:
+        return
+    ids = pc.unique(raw_rows["correlation_id"])  # in batch order: sorting costs 4x more
+    span.set_attribute("acme.correlation_id.count", len(ids))
+    span.set_attribute("acme.correlation_ids", ids[:TRACED_CORRELATION_IDS].to_pylist())

@@ -23,6 +23,21 @@ telemetry:
 run_retries:
   enabled: true
   max_retries: {run_retries}
+# Every run's log, the project's own loggers included, also as JSON lines on stderr in the layout
+# of every other stage (docs/decisions/observability.md).
+python_logs:
+  python_log_level: INFO
+  managed_python_loggers: [acme, ingest, orchestration]
+  dagster_handler_config:
+    handlers:
+      json:
+        class: logging.StreamHandler
+        stream: ext://sys.stderr
+        formatter: json
+    formatters:
+      json:
+        (): acme.telemetry.logs.JsonFormatter
+        stage: dagster
 retention:
   schedule:
     purge_after_days: 90

@@ -7,16 +7,23 @@ never leaves a half-open DuckDB writer inside the caller.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from opentelemetry import trace
+
 from acme.settings import REPO_ROOT, Settings
+from acme.telemetry.dbt import record_run_results
+from acme.telemetry.tracing import child_environment
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # The committed profiles.yml lives beside dbt_project.yml (no secrets, paths from env_var()).
@@ -49,7 +56,9 @@ def run_dbt(
     """Run `dbt <args>` on the project with the settings' paths; raise `DbtError` if it fails.
 
     `target_path` keeps artifacts of parallel runs (tests, benchmarks) apart; `capture` returns
-    dbt's output instead of streaming it to this process's stdout.
+    dbt's output instead of streaming it to this process's stdout. The run is traced as one span
+    (`dbt <command>`), with a child span per node from run_results.json; dbt gets the span in
+    `TRACEPARENT`.
     """
     settings.duckdb_build_path.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -62,20 +71,33 @@ def run_dbt(
     ]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
-    environment = {**os.environ, **dbt_environment(settings), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
-    log.info("running dbt %s", " ".join(args))
-    result = subprocess.run(
-        command,
-        cwd=DBT_PROJECT_DIR,
-        env=environment,
-        text=True,
-        stdout=subprocess.PIPE if capture else None,
-        stderr=subprocess.STDOUT if capture else None,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = f":\n{result.stdout[-4000:]}" if capture and result.stdout else ""
-        raise DbtError(f"dbt {' '.join(args)} failed (exit {result.returncode}){detail}")
+    with tracer.start_as_current_span(
+        f"dbt {args[0] if args else ''}".rstrip(), attributes={"dbt.args": " ".join(args)}
+    ) as span:
+        environment = {
+            **os.environ,
+            **dbt_environment(settings),
+            **child_environment(),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+        }
+        log.info("running dbt %s", " ".join(args))
+        started = time.time()
+        result = subprocess.run(
+            command,
+            cwd=DBT_PROJECT_DIR,
+            env=environment,
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
+            check=False,
+        )
+        span.set_attribute("process.exit_code", result.returncode)
+        run_results = (target_path or DBT_PROJECT_DIR / "target") / "run_results.json"
+        if run_results.exists() and run_results.stat().st_mtime >= started:  # not a former run's
+            record_run_results(span, json.loads(run_results.read_text()))
+        if result.returncode != 0:
+            detail = f":\n{result.stdout[-4000:]}" if capture and result.stdout else ""
+            raise DbtError(f"dbt {' '.join(args)} failed (exit {result.returncode}){detail}")
     return result.stdout if capture else ""
 
 

@@ -4,6 +4,7 @@ The manifest is never committed: it is parsed when the definitions load if it is
 clone, CI, `dagster job execute`) and on every reload under `dagster dev` (`prepare_if_dev`).
 """
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,9 +19,12 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from opentelemetry import trace
 
 from acme.lake_layout import LAKE_PATHS
 from acme.settings import Settings
+from acme.telemetry.dbt import record_run_results
+from acme.telemetry.tracing import child_environment, configure_tracing
 from acme.warehouse.dbt import DBT_PROFILES_DIR, DBT_PROJECT_DIR, dbt_environment
 from orchestration.automation import MART_FRESHNESS, WAREHOUSE_CONDITION
 from orchestration.environment import OrchestrationEnvironment
@@ -106,15 +110,19 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
     return str(fqn[1]) if len(fqn) > 2 else "warehouse"
 
 
+tracer = trace.get_tracer(__name__)
+
+
 @contextmanager
-def dbt_env(settings: Settings) -> Iterator[None]:
-    """Expose the settings' `ACME_*` paths to the dbt process about to start.
+def dbt_env(settings: Settings, extra: Mapping[str, str]) -> Iterator[None]:
+    """Expose the settings' `ACME_*` paths, and `extra` (the trace context), to the dbt process
+    about to start.
 
     dagster-dbt hands dbt a copy of `os.environ`, and profiles.yml reads its paths through
     `env_var()`; steps run one per process (or one at a time in process), so the swap is safe.
     """
     saved = dict(os.environ)
-    os.environ.update(dbt_environment(settings))
+    os.environ.update({**dbt_environment(settings), **extra})
     try:
         yield
     finally:
@@ -137,10 +145,25 @@ def build_dbt_assets(environment: OrchestrationEnvironment) -> dg.AssetsDefiniti
         context: AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource
     ) -> Iterator[Any]:
         settings = lakehouse.settings()
+        configure_tracing("dagster", settings)
         settings.duckdb_build_path.parent.mkdir(parents=True, exist_ok=True)
-        with dbt_env(settings):
-            invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+        # Not the current span: Dagster resumes this generator between events, so the span is
+        # handed to dbt and the node spans explicitly.
+        span = tracer.start_span("dbt build", attributes={"dagster.run_id": context.run_id})
+        invocation = None
+        try:
+            with dbt_env(settings, child_environment(trace.set_span_in_context(span))):
+                invocation = dbt.cli(["build"], context=context)
+            yield from invocation.stream()
+        except Exception as error:
+            span.record_exception(error)
+            span.set_status(trace.StatusCode.ERROR, str(error))
+            raise
+        finally:
+            if invocation is not None and (invocation.target_path / "run_results.json").exists():
+                run_results = json.loads((invocation.target_path / "run_results.json").read_text())
+                record_run_results(span, run_results)
+            span.end()
 
     return acme_dbt_models
 

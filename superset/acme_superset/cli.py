@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import requests
 from acme_superset.bundles import load_bundles
 from acme_superset.client import SupersetAPIError, SupersetClient
 from acme_superset.context import REPO_ROOT, Placeholders
+from acme_superset.logs import json_handler
 from acme_superset.provision import Provisioner
 from acme_superset.reports import ReportError, SmtpSettings, deliver_report
 
@@ -40,6 +42,16 @@ def _superset_env() -> dict[str, str]:
     return env
 
 
+def _metrics_dir() -> Path:
+    """An empty folder where gunicorn's workers keep their Prometheus samples, so `/metrics`
+    sums them all (prometheus-client's multiprocess mode); emptied at each start."""
+    home = Path(os.environ.get("SUPERSET_HOME") or REPO_ROOT / ".local" / "superset")
+    folder = home / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def _admin_password() -> str:
     return Placeholders()["SUPERSET_ADMIN_PASSWORD"]
 
@@ -52,10 +64,7 @@ def _superset(*args: str) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """ACME's Superset: dashboards, roles and reports as code."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
-    )
+    logging.basicConfig(level=logging.INFO, handlers=[json_handler()])
 
 
 @main.command()
@@ -118,7 +127,7 @@ def serve(port: int, workers: int) -> None:
             "0",
             "superset.app:create_app()",
         ],
-        _superset_env(),
+        {**_superset_env(), "PROMETHEUS_MULTIPROC_DIR": str(_metrics_dir())},
     )
 
 

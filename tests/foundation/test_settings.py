@@ -43,3 +43,25 @@ def test_prod_refuses_the_development_pii_salt(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError, match="ACME_PII_SALT"):
         get_settings()
     get_settings.cache_clear()
+
+
+def test_traces_go_to_a_file_under_the_repository_unless_a_collector_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.traces_path == REPO_ROOT / ".local" / "traces" / "spans.jsonl"
+    assert settings.otel_exporter_otlp_endpoint is None
+    # The collector is named by OpenTelemetry's standard variable, not an ACME_ one.
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    assert Settings(_env_file=None).otel_exporter_otlp_endpoint == "http://127.0.0.1:4318"  # type: ignore[call-arg]
+
+
+def test_a_collector_endpoint_that_is_not_a_url_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "127.0.0.1:4318")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="OTEL_EXPORTER_OTLP_ENDPOINT must be"):
+        get_settings()
+    get_settings.cache_clear()

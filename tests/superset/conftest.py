@@ -157,6 +157,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
         "SUPERSET_CONFIG_PATH": str(REPO_ROOT / "superset_config.py"),
         "ACME_LAKE_ROOT": str(lake_root),
         "ACME_DUCKDB_SERVING_PATH": str(serving_path),
+        "ACME_TRACES_PATH": str(home / "spans.jsonl"),
         **{f"SUPERSET_{user.upper()}_PASSWORD": password for user, password in passwords.items()},
     }
     port = free_port()

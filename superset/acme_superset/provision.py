@@ -161,6 +161,7 @@ class Provisioner:
                 "expression": m["expression"],
                 "verbose_name": m.get("label"),
                 "d3format": m.get("format"),
+                "description": m.get("description"),
                 "metric_type": None,
             }
             for m in spec.get("metrics", [])
@@ -169,7 +170,7 @@ class Provisioner:
             m["metric_name"] not in existing
             or any(
                 existing[m["metric_name"]].get(k) != m[k]
-                for k in ("expression", "verbose_name", "d3format")
+                for k in ("expression", "verbose_name", "d3format", "description")
             )
             for m in wanted
         ) or set(existing) - {m["metric_name"] for m in wanted}:

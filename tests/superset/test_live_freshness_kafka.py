@@ -116,13 +116,13 @@ def test_an_order_through_kafka_reaches_executive_live_within_10_seconds(
         page = context.new_page()
         log_in(page, superset_server, "viewer")
         states = open_dashboard(page, superset_server.url, "executive-live", 9)
-        before = Decimal(big_numbers(states)["Revenue (24 h)"].replace(",", ""))
+        before = Decimal(big_numbers(states)["Order value (24 h)"].replace(",", ""))
         total = Decimal("321.09")
         in_lake = before + total
         produced_at = produce_order(total)
         landed_after = None
         revenue = page.locator(
-            '[data-test="dashboard-component-chart-holder"]:has-text("Revenue (24 h)") .header-line'
+            '[data-test="dashboard-component-chart-holder"]:has-text("Order value (24 h)") .header-line'
         )
         expected = f"{before + total:,.2f}"
         while time.monotonic() - produced_at < 10 and revenue.inner_text() != expected:

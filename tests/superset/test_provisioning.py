@@ -54,13 +54,15 @@ def test_editing_a_bundle_updates_the_dashboard(
     shutil.copytree(BUNDLES, edited)
     live = edited / "10_executive_live.yaml"
     live.write_text(
-        live.read_text().replace("subheader: USD, last 24 hours", "subheader: USD (edited)")
+        live.read_text().replace(
+            "subheader: USD placed (shipping and tax in), last 24 hours", "subheader: USD (edited)"
+        )
     )
     try:
         assert provision(superset_server, edited)["updated"] == 1
         api = api_session(superset_server, "admin")
         chart = api.get_json(
-            "/api/v1/chart/?q=(filters:!((col:slice_name,opr:eq,value:'Revenue (24 h)')))"
+            "/api/v1/chart/?q=(filters:!((col:slice_name,opr:eq,value:'Order value (24 h)')))"
         )["result"][0]
         params = json.loads(api.get_json(f"/api/v1/chart/{chart['id']}")["result"]["params"])
         assert params["subheader"] == "USD (edited)"

@@ -144,14 +144,19 @@ def definitions(semantic: dict[str, Any], manifest: dict[str, Any]) -> dict[str,
     return {"source": SOURCE_NOTE, "metrics": out, "columns": _mart_columns(manifest)}
 
 
-def _mart_columns(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Column descriptions of every mart model: {model: {column: description}}."""
-    marts: dict[str, dict[str, str]] = {}
+def _mart_columns(manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, str]]]:
+    """Label and description of every mart column: {model: {column: {label, description}}}.
+    The label is the column's `meta.label` in dbt, else its name in words."""
+    marts: dict[str, dict[str, dict[str, str]]] = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node.get("schema") != "marts":
             continue
         marts[node["name"]] = {
-            column: " ".join((spec.get("description") or "").split())
+            column: {
+                "label": (spec.get("meta") or {}).get("label")
+                or column.replace("_", " ").capitalize(),
+                "description": " ".join((spec.get("description") or "").split()),
+            }
             for column, spec in node["columns"].items()
         }
     return dict(sorted(marts.items()))

@@ -124,3 +124,15 @@ def dataset_metrics(dataset: dict[str, Any], definitions: dict[str, Any]) -> lis
             }
         )
     return generated
+
+
+def dataset_columns(dataset: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """Label and description of each column of a dataset on a mart (`model`), from the mart's
+    dbt column docs; nothing for other datasets."""
+    model = dataset.get("model")
+    if model is None:
+        return {}
+    if model not in definitions["columns"]:
+        raise MetricError(f"dataset {dataset['name']}: no mart {model!r} in the dbt project")
+    columns: dict[str, Any] = definitions["columns"][model]
+    return columns

@@ -145,6 +145,7 @@ def running_superset(
 ) -> Iterator[SupersetServer]:
     """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port over the serving
     database and lake given, with fresh passwords for `users`; stop it on exit."""
+    home.mkdir(parents=True, exist_ok=True)
     passwords = {user: secrets.token_urlsafe(16) for user in users}
     env = {
         **os.environ,

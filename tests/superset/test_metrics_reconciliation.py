@@ -122,10 +122,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     if not (SUPERSET_BIN / "acme-superset").exists():
         pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
     root = tmp_path_factory.mktemp("superset-truth")
-    # Two days ending now, so the live dashboard's last 24 hours hold simulated orders.
+    # Three days ending now, so the live dashboard's last 24 hours hold simulated orders.
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     config = SimulationConfig(
-        seed=20261204, customers=2_500, products=200, days=2, start_at=now - timedelta(days=2)
+        seed=20261204, customers=4_000, products=200, days=3, start_at=now - timedelta(days=3)
     )
     lake = simulated_lake(config, root)
     build(lake.settings, target_path=root / "dbt-target", capture=True)
@@ -161,15 +161,22 @@ class Dashboards:
         }
 
     def rows(
-        self, dashboard: str, chart: str, filters: list[dict[str, Any]] | None = None
+        self, dashboard: str, chart: str, window: tuple[str, datetime, datetime] | None = None
     ) -> list[dict[str, Any]]:
+        """The chart's rows; `window` (column, start, end) narrows it to a closed time range, as
+        the dashboard's Period filter does."""
         dashboard_id = self.dashboards[dashboard]
         charts = self.api.get_json(f"/api/v1/dashboard/{dashboard_id}/charts")["result"]
         saved = next(c for c in charts if c["slice_name"] == chart)
         chart_id = saved["id"]
         context = json.loads(self.saved_queries[chart_id])
         context["form_data"].update(slice_id=chart_id, dashboardId=dashboard_id)
-        context["queries"][0]["filters"] += filters or []
+        if window:
+            column, start, end = window
+            context["queries"][0].update(
+                granularity=column,
+                time_range=f"{start:%Y-%m-%dT%H:%M:%S} : {end:%Y-%m-%dT%H:%M:%S}",
+            )
         response = self.api.call("POST", "/api/v1/chart/data", json=context)
         assert response.status_code == 200, f"{chart}: {response.status_code} {response.text[:500]}"
         data: list[dict[str, Any]] = response.json()["result"][0]["data"]
@@ -271,11 +278,6 @@ def closed_window() -> tuple[datetime, datetime]:
     return end - timedelta(hours=20), end
 
 
-def window_filter(column: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    span = f"{start:%Y-%m-%dT%H:%M:%S} : {end:%Y-%m-%dT%H:%M:%S}"
-    return [{"col": column, "op": "TEMPORAL_RANGE", "val": span}]
-
-
 def test_executive_live_equals_the_marts_for_a_closed_window(
     viewer: Dashboards, scenario: Scenario
 ) -> None:
@@ -283,12 +285,10 @@ def test_executive_live_equals_the_marts_for_a_closed_window(
     board = "Executive Live"
     live_value = viewer.number(
         board, "Order value (24 h)", "order_value_placed",
-        filters=window_filter("minute", start, end),
+        window=("minute", start, end),
     )  # fmt: skip
-    live_orders = viewer.number(
-        board, "Orders (24 h)", "orders", filters=window_filter("minute", start, end)
-    )
-    pipeline = viewer.rows(board, "Order pipeline", filters=window_filter("ordered_at", start, end))
+    live_orders = viewer.number(board, "Orders (24 h)", "orders", window=("minute", start, end))
+    pipeline = viewer.rows(board, "Order pipeline", window=("ordered_at", start, end))
     assert live_orders == sum(r["orders"] for r in pipeline)
     assert live_orders > 0
     with duckdb.connect(str(scenario.server.serving_path), read_only=True) as conn:

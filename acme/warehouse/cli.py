@@ -6,6 +6,7 @@ import click
 
 from acme.settings import load_settings
 from acme.warehouse.dbt import DbtError, build, run_dbt
+from acme.warehouse.metrics import MetricDefinitionError, generate
 from acme.warehouse.publish import PublishError, publish
 
 
@@ -55,3 +56,14 @@ def dbt_command(args: tuple[str, ...]) -> None:
         run_dbt(args, load_settings())
     except DbtError as error:
         raise click.ClickException(str(error)) from None
+
+
+@warehouse.command("metrics")
+def metrics_command() -> None:
+    """Regenerate Superset's metric definitions (superset/bundles/metrics.json) from the dbt
+    semantic layer, after changing a metric or a mart column description."""
+    try:
+        path = generate(load_settings())
+    except (DbtError, MetricDefinitionError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {path}", err=True)

@@ -4,6 +4,9 @@ A bundle file may hold any of: databases, datasets, charts, dashboards, roles, u
 row_level_security. `${NAME}` placeholders are filled from the provisioning context (paths that
 differ per machine, in string values only) so no machine path is ever committed; an unknown placeholder is an error.
 Every dashboard also gets its phone layout (`layout.phone_twin`) unless it says `phone: false`.
+A dataset lists its metrics by name; their definitions come from the metrics layer
+(`metrics.json` in the bundle folder, generated from dbt: `acme_superset.metrics`), and so do the
+labels and descriptions of the columns of a dataset on a mart (`model`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from typing import Any
 import yaml
 
 from acme_superset.layout import phone_twin
+from acme_superset.metrics import (
+    MetricError,
+    dataset_columns,
+    dataset_metrics,
+    load_definitions,
+)
 
 SECTIONS = (
     "databases",
@@ -27,6 +36,7 @@ SECTIONS = (
     "users",
     "row_level_security",
 )
+METRICS_FILE = "metrics.json"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
 
@@ -91,6 +101,13 @@ def load_bundles(folder: Path, variables: Mapping[str, str]) -> DesiredState:
                     )
                 seen[(section, key)] = path
                 state[section].append(item)
+    try:
+        definitions = load_definitions(folder / METRICS_FILE)
+        for dataset in state["datasets"]:
+            dataset["metrics"] = dataset_metrics(dataset, definitions)
+            dataset["column_docs"] = dataset_columns(dataset, definitions)
+    except MetricError as error:
+        raise BundleError(str(error)) from None
     state["dashboards"].extend(
         [phone_twin(spec) for spec in state["dashboards"] if spec.get("phone", True)]
     )

@@ -161,6 +161,7 @@ class Provisioner:
                 "expression": m["expression"],
                 "verbose_name": m.get("label"),
                 "d3format": m.get("format"),
+                "description": m.get("description"),
                 "metric_type": None,
             }
             for m in spec.get("metrics", [])
@@ -169,7 +170,7 @@ class Provisioner:
             m["metric_name"] not in existing
             or any(
                 existing[m["metric_name"]].get(k) != m[k]
-                for k in ("expression", "verbose_name", "d3format")
+                for k in ("expression", "verbose_name", "d3format", "description")
             )
             for m in wanted
         ) or set(existing) - {m["metric_name"] for m in wanted}:
@@ -192,8 +193,8 @@ class Provisioner:
             # Column metadata follows the table (or the virtual dataset's SQL) after changes.
             self.api.request("PUT", f"/api/v1/dataset/{dataset_id}/refresh")
             update["columns"] = True
-        if self._apply_temporal_columns(dataset_id, spec):
-            update["temporal_columns"] = True
+        if self._apply_columns(dataset_id, spec):
+            update["columns"] = True
         self._record(
             "dataset", name, "created" if created else "updated" if update else "unchanged"
         )
@@ -203,15 +204,30 @@ class Provisioner:
         known = {column["column_name"] for column in current.get("columns", [])}
         return bool(set(spec.get("required_columns", [])) - known)
 
-    def _apply_temporal_columns(self, dataset_id: int, spec: dict[str, Any]) -> bool:
-        """Mark the declared columns temporal (Superset cannot always infer it from DuckDB);
-        return True when something had to change."""
+    def _apply_columns(self, dataset_id: int, spec: dict[str, Any]) -> bool:
+        """Mark the declared columns temporal (Superset cannot always infer it from DuckDB) and
+        give the columns of a mart their dbt label and description; return True when something
+        had to change."""
         temporal = set(spec.get("temporal_columns", []))
-        if not temporal:
+        docs = spec.get("column_docs", {})
+        if not temporal and not docs:
             return False
         current = self.api.request("GET", f"/api/v1/dataset/{dataset_id}")["result"]
         columns = current.get("columns", [])
-        if all(bool(c.get("is_dttm")) == (c["column_name"] in temporal) for c in columns):
+
+        def desired(column: dict[str, Any]) -> dict[str, Any]:
+            doc = docs.get(column["column_name"], {})
+            return {
+                "is_dttm": column["column_name"] in temporal,
+                "verbose_name": doc.get("label") or column.get("verbose_name"),
+                "description": doc.get("description") or column.get("description"),
+            }
+
+        if all(
+            bool(c.get("is_dttm")) == desired(c)["is_dttm"]
+            and all(c.get(key) == value for key, value in desired(c).items() if key != "is_dttm")
+            for c in columns
+        ):
             return False
         self.api.request(
             "PUT",
@@ -222,9 +238,9 @@ class Provisioner:
                         "id": c["id"],
                         "column_name": c["column_name"],
                         "type": c.get("type"),
-                        "is_dttm": c["column_name"] in temporal,
                         "filterable": True,
                         "groupby": True,
+                        **desired(c),
                     }
                     for c in columns
                 ]

@@ -69,6 +69,40 @@ def test_revenue_total_and_units(
     assert scalar(warehouse, f"select sum(lines.quantity) {SOLD_LINES}") == truth["units_sold"]
 
 
+def test_revenue_columns_of_every_mart_agree_with_the_truth(
+    warehouse: duckdb.DuckDBPyConnection, truth: dict[str, Any]
+) -> None:
+    """The marts' revenue columns are named after the metrics layer's definitions
+    (models/marts/_marts__metrics.yml), so they must all give the same revenue."""
+    assert (
+        f"{scalar(warehouse, 'select sum(revenue_amount) from marts.fct_orders'):.2f}"
+        == (truth["revenue"])
+    )
+    lines = scalar(
+        warehouse, "select sum(gross_amount) from marts.sales_order_lines where not is_cancelled"
+    )
+    assert f"{lines:.2f}" == truth["revenue"]
+    # Gross merchandise value counts cancelled orders too, on both marts alike.
+    gross = scalar(warehouse, "select sum(gross_amount) from marts.fct_orders")
+    assert gross == scalar(warehouse, "select sum(gross_amount) from marts.sales_order_lines")
+    assert gross > Decimal(truth["revenue"])
+    # Net revenue is revenue minus the refunds of orders not cancelled; a cancelled order has none.
+    refunds_kept = scalar(
+        warehouse,
+        "select coalesce(sum(refunded_amount), 0) from marts.fct_orders where not is_cancelled",
+    )
+    net = scalar(warehouse, "select sum(net_revenue_amount) from marts.fct_orders")
+    assert net == Decimal(truth["revenue"]) - refunds_kept
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_orders where is_cancelled "
+            "and (revenue_amount <> 0 or net_revenue_amount <> 0)",
+        )
+        == 0
+    )
+
+
 @pytest.mark.parametrize(
     ("manifest_key", "dimension"),
     [

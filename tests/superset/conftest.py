@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,17 +139,14 @@ def stop_superset(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
-    """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port; stop it after."""
-    if not (SUPERSET_BIN / "acme-superset").exists():
-        pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
-    home = tmp_path_factory.mktemp("superset")
-    lake_root = home / "lake"
-    serving_path = lake_root / "warehouse" / "serving.duckdb"
-    build_serving_db(serving_path)
-    build_live_tables(lake_root)
-    passwords = {user: secrets.token_urlsafe(16) for user in USERS}
+@contextmanager
+def running_superset(
+    home: Path, lake_root: Path, serving_path: Path, users: tuple[str, ...] = USERS
+) -> Iterator[SupersetServer]:
+    """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port over the serving
+    database and lake given, with fresh passwords for `users`; stop it on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = {user: secrets.token_urlsafe(16) for user in users}
     env = {
         **os.environ,
         "ACME_ENVIRONMENT": "ci",
@@ -174,6 +172,20 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
         yield server
     finally:
         stop_superset(process)
+
+
+@pytest.fixture(scope="session")
+def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
+    """A real Superset over the sample lake (superset_sample_lake.py), for the whole session."""
+    if not (SUPERSET_BIN / "acme-superset").exists():
+        pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
+    home = tmp_path_factory.mktemp("superset")
+    lake_root = home / "lake"
+    serving_path = lake_root / "warehouse" / "serving.duckdb"
+    build_serving_db(serving_path)
+    build_live_tables(lake_root)
+    with running_superset(home, lake_root, serving_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -65,9 +65,13 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
                  quantity, unit_price, discount, line_total, cost, line_total - cost, "USD")
             )  # fmt: skip
         status = STATUSES[rng.randrange(len(STATUSES))]
+        cancelled = status == "cancelled"
+        refunded = (total / 2).quantize(Decimal("0.01")) if status == "returned" else Decimal(0)
+        revenue = Decimal(0) if cancelled else total
+        net_revenue = Decimal(0) if cancelled else revenue - refunded
         orders.append(
-            (order_id, customer[0], channel, "USD", total, total, customer[2], ordered_at,
-             ordered_at.date(), status)
+            (order_id, customer[0], channel, "USD", total, total, revenue, net_revenue, refunded,
+             customer[2], ordered_at, ordered_at.date(), status, cancelled)
         )  # fmt: skip
         succeeded = n % 11 != 0
         payments.append(
@@ -99,11 +103,14 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
         conn.execute(
             "create table marts.fct_orders (order_id varchar, customer_id varchar, "
             "channel varchar, currency varchar, order_total decimal(18,2), "
-            "net_revenue decimal(18,2), shipping_region varchar, ordered_at timestamp, "
-            "ordered_date date, order_status varchar)"
+            "gross_amount decimal(18,2), revenue_amount decimal(18,2), "
+            "net_revenue_amount decimal(18,2), refunded_amount decimal(18,2), "
+            "shipping_region varchar, ordered_at timestamp, ordered_date date, "
+            "order_status varchar, is_cancelled boolean)"
         )
         conn.executemany(
-            "insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders
+            "insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            orders,
         )
         conn.execute(
             "create table marts.fct_order_lines (order_line_id varchar, order_id varchar, "
@@ -139,7 +146,8 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
             "select lines.order_line_id, lines.order_id, lines.ordered_at, lines.ordered_date, "
             "orders.shipping_region as region, lines.channel, customers.segment, "
             "lines.department, lines.category, lines.subcategory, products.brand, "
-            "products.product_name, lines.quantity, lines.line_total, lines.margin_amount, "
+            "products.product_name, orders.is_cancelled, lines.quantity, "
+            "lines.line_total as gross_amount, lines.margin_amount, "
             "lines.currency "
             "from marts.fct_order_lines as lines "
             "left join marts.fct_orders as orders on lines.order_id = orders.order_id "

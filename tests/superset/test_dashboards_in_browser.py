@@ -34,7 +34,7 @@ DASHBOARDS = {
     "viewer": ("executive-live", "sales-revenue", "operations", "data-quality"),
     "manager_ca": ("executive-live", "sales-revenue"),
 }
-CHART_COUNTS = {"executive-live": 9, "sales-revenue": 6, "operations": 5, "data-quality": 6}
+CHART_COUNTS = {"executive-live": 9, "sales-revenue": 8, "operations": 8, "data-quality": 6}
 REGION_OF = {"manager_ca": "CA"}
 # Superset's dashboard padding and grid gutters take this much of the phone's width at most.
 PHONE_MARGINS_PX = 48
@@ -71,7 +71,7 @@ def expected_numbers(server: SupersetServer, slug: str, user: str) -> dict[str, 
     if slug == "executive-live":
         day = f"{where} and minute >= now() - interval 24 hour"
         hour = f"{where} and minute >= now() - interval 1 hour"
-        revenue = query_one(
+        value = query_one(
             server, f"select coalesce(sum(revenue_amount), 0) from {live} where {day}"
         )
         orders = query_one(
@@ -83,20 +83,24 @@ def expected_numbers(server: SupersetServer, slug: str, user: str) -> dict[str, 
             f" from {live} where {hour}",
         )
         return {
-            "Revenue (24 h)": f"{revenue:,.2f}",
+            "Order value (24 h)": f"{value:,.2f}",
             "Orders (24 h)": f"{orders:,}",
             "Payment success (1 h)": f"{rate:.1%}",
         }
     if slug == "sales-revenue":
-        # The dashboard's region is the order's shipping region.
-        lines = "marts.fct_order_lines join marts.fct_orders using (order_id) where " + (
-            f"shipping_region = '{region}'" if region else "true"
+        # The dashboard's region is the order's shipping region; revenue and margin count the
+        # lines of orders not cancelled.
+        lines = (
+            "marts.fct_order_lines join marts.fct_orders using (order_id) "
+            f"where not is_cancelled and {where.replace('region', 'shipping_region')}"
         )
         revenue = query_one(server, f"select sum(line_total) from {lines}")
         margin = query_one(server, f"select sum(margin_amount) from {lines}")
-        return {"Net revenue": f"{revenue:,.2f}", "Margin": f"{margin:,.2f}"}
+        return {"Revenue": f"{revenue:,.2f}", "Margin": f"{margin:,.2f}"}
     if slug == "operations":
-        value = query_one(server, "select avg(order_total) from marts.fct_orders")
+        value = query_one(
+            server, "select avg(order_total) from marts.fct_orders where not is_cancelled"
+        )
         rate = query_one(server, "select avg(is_successful::integer) from marts.fct_payments")
         return {"Average order value": f"{value:,.2f}", "Payment success rate": f"{rate:.1%}"}
     dead = f"delta_scan('{server.lake_root / 'dead_letters' / 'events'}')"
@@ -230,13 +234,13 @@ def test_executive_live_refreshes_and_shows_a_new_order_within_10_seconds(
         ),
     )
     states = open_dashboard(page, superset_server.url, "executive-live", 9)
-    before = Decimal(big_numbers(states)["Revenue (24 h)"].replace(",", ""))
+    before = Decimal(big_numbers(states)["Order value (24 h)"].replace(",", ""))
     loaded_requests = len(refreshes)
     added = Decimal("1234.56")
     append_live_order(superset_server.lake_root, "CA", added)
     written_at = time.monotonic()
     revenue = page.locator(
-        '[data-test="dashboard-component-chart-holder"]:has-text("Revenue (24 h)") .header-line'
+        '[data-test="dashboard-component-chart-holder"]:has-text("Order value (24 h)") .header-line'
     )
     expected = f"{before + added:,.2f}"
     deadline = written_at + 10

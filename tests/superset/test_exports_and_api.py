@@ -42,7 +42,9 @@ def chart_id(api: ApiSession, name: str) -> int:
 
 def total_revenue(server: SupersetServer) -> Decimal:
     with duckdb.connect(str(server.serving_path), read_only=True) as conn:
-        row = conn.execute("select sum(line_total) from marts.fct_order_lines").fetchone()
+        row = conn.execute(
+            "select sum(gross_amount) from marts.sales_order_lines where not is_cancelled"
+        ).fetchone()
     assert row is not None
     return Decimal(row[0])
 
@@ -52,19 +54,19 @@ def test_service_account_reads_chart_data_as_documented(superset_server: Superse
     api = ApiSession(superset_server.url, "svc_api", superset_server.passwords["svc_api"])
     slugs = {d["slug"] for d in api.get_json("/api/v1/dashboard/?q=(page_size:100)")["result"]}
     assert "sales-revenue" in slugs
-    body = api.get_json(f"/api/v1/chart/{chart_id(api, 'Net revenue')}/data/")
-    value = body["result"][0]["data"][0]["net_revenue"]
+    body = api.get_json(f"/api/v1/chart/{chart_id(api, 'Revenue')}/data/")
+    value = body["result"][0]["data"][0]["revenue"]
     assert Decimal(str(value)).quantize(Decimal("0.01")) == total_revenue(superset_server)
 
 
 def test_charts_serve_a_new_release_at_once(superset_server: SupersetServer) -> None:
     """A publish swaps the serving file; charts must not answer from the cache of the old one."""
     api = api_session(superset_server, "svc_api")
-    target = chart_id(api, "Net revenue")
+    target = chart_id(api, "Revenue")
 
     def served() -> Decimal:
         body = api.get_json(f"/api/v1/chart/{target}/data/")
-        return Decimal(str(body["result"][0]["data"][0]["net_revenue"])).quantize(Decimal("0.01"))
+        return Decimal(str(body["result"][0]["data"][0]["revenue"])).quantize(Decimal("0.01"))
 
     before = total_revenue(superset_server)
     assert served() == before  # and now in the cache
@@ -83,7 +85,7 @@ def test_charts_serve_a_new_release_at_once(superset_server: SupersetServer) -> 
 
 def test_service_account_cannot_change_anything(superset_server: SupersetServer) -> None:
     api = api_session(superset_server, "svc_api")
-    target = chart_id(api, "Net revenue")
+    target = chart_id(api, "Revenue")
     assert api.call(
         "PUT", f"/api/v1/chart/{target}", json={"slice_name": "hijacked"}
     ).status_code in {401, 403}
@@ -92,11 +94,11 @@ def test_service_account_cannot_change_anything(superset_server: SupersetServer)
 
 def test_chart_exports_as_csv_and_excel(superset_server: SupersetServer) -> None:
     api = api_session(superset_server, "svc_api")
-    target = chart_id(api, "Net revenue")
+    target = chart_id(api, "Revenue")
     exported = api.call("GET", f"/api/v1/chart/{target}/data/?format=csv")
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Net revenue (USD)"]
+    assert rows[0] == ["Revenue (USD)"]
     assert Decimal(rows[1][0]) == total_revenue(superset_server)
     excel = api.call("GET", f"/api/v1/chart/{target}/data/?format=xlsx")
     assert excel.status_code == 200
@@ -172,8 +174,8 @@ def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
     }
     assert attachments["sales-revenue.pdf"][:5] == b"%PDF-"
     assert len(attachments["sales-revenue.pdf"]) > 20_000
-    net_revenue = attachments["net-revenue.csv"].decode("utf-8-sig").splitlines()
-    assert Decimal(net_revenue[1]) == total_revenue(superset_server)
+    revenue = attachments["revenue.csv"].decode("utf-8-sig").splitlines()
+    assert Decimal(revenue[1]) == total_revenue(superset_server)
     assert attachments["top-products.xlsx"][:2] == b"PK"
     history = [json.loads(line) for line in (reports / "history.jsonl").read_text().splitlines()]
     assert [entry["status"] for entry in history] == ["sent", "sent"]

@@ -69,8 +69,9 @@ def _order(total: str, region: str) -> list[tuple[str, bytes]]:
     ]
 
 
-def live_revenue(settings: Settings) -> Decimal:
-    """Revenue of the last 24 hours in the live table, read directly (what the chart sums)."""
+def live_order_value(settings: Settings) -> Decimal:
+    """Order value placed in the last 24 hours in the live table, read directly (what the
+    chart sums)."""
     table = DeltaTable(str(LIVE_MINUTE_METRICS.path(settings.lake_root)))
     with duckdb.connect() as conn:
         conn.register("live", table.to_pyarrow_dataset())
@@ -108,25 +109,25 @@ def test_an_order_through_kafka_reaches_executive_live_within_10_seconds(
     try:
         # A running ingester is the premise: wait until a first order has gone all the way through
         # (consumer group joined, partitions assigned), then time the second one.
-        warm_up = live_revenue(settings)
+        warm_up = live_order_value(settings)
         produce_order(Decimal("1.00"))
         deadline = time.monotonic() + 120
-        while live_revenue(settings) == warm_up and time.monotonic() < deadline:
+        while live_order_value(settings) == warm_up and time.monotonic() < deadline:
             time.sleep(0.2)
         page = context.new_page()
         log_in(page, superset_server, "viewer")
         states = open_dashboard(page, superset_server.url, "executive-live", 9)
-        before = Decimal(big_numbers(states)["Revenue (24 h)"].replace(",", ""))
+        before = Decimal(big_numbers(states)["Order value (24 h)"].replace(",", ""))
         total = Decimal("321.09")
         in_lake = before + total
         produced_at = produce_order(total)
         landed_after = None
         revenue = page.locator(
-            '[data-test="dashboard-component-chart-holder"]:has-text("Revenue (24 h)") .header-line'
+            '[data-test="dashboard-component-chart-holder"]:has-text("Order value (24 h)") .header-line'
         )
         expected = f"{before + total:,.2f}"
         while time.monotonic() - produced_at < 10 and revenue.inner_text() != expected:
-            if landed_after is None and live_revenue(settings) >= in_lake:
+            if landed_after is None and live_order_value(settings) >= in_lake:
                 landed_after = time.monotonic() - produced_at
             page.wait_for_timeout(200)
         shown, seconds = revenue.inner_text(), time.monotonic() - produced_at

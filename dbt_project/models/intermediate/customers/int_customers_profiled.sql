@@ -70,7 +70,7 @@ purchases as (
         min(ordered_at)::date as first_purchase_date,
         max(ordered_at)::date as last_purchase_date,
         count(*) filter (where not is_cancelled) as total_orders,
-        coalesce(sum(net_revenue) filter (where not is_cancelled), 0) as lifetime_value,
+        coalesce(sum(net_revenue_amount), 0) as lifetime_value,
         max(ordered_at) as last_ordered_at
     from orders
     group by customer_id

@@ -86,6 +86,9 @@ final as (
         placed.shipping_fee,
         placed.tax,
         placed.order_total,
+        -- The revenue amounts of the metrics layer (models/marts/_marts__metrics.yml): merchandise
+        -- after discounts, never shipping or tax; a cancelled order contributes no revenue.
+        placed.subtotal as gross_amount,
         placed.promotion_code,
         placed.occurred_at as ordered_at,
         confirmed.confirmed_at,
@@ -101,7 +104,13 @@ final as (
         coalesce(modified.shipping_country, placed.shipping_country) as shipping_country,
         coalesce(refunded.refunded_amount, 0)::decimal(18, 2) as refunded_amount,
         cancelled.cancelled_at is not null as is_cancelled,
-        (placed.order_total - coalesce(refunded.refunded_amount, 0))::decimal(18, 2) as net_revenue
+        case when cancelled.cancelled_at is null then placed.subtotal else 0 end::decimal(18, 2)
+            as revenue_amount,
+        case
+            when cancelled.cancelled_at is null
+                then placed.subtotal - coalesce(refunded.refunded_amount, 0)
+            else 0
+        end::decimal(18, 2) as net_revenue_amount
     from placed
     left join confirmed on placed.order_id = confirmed.order_id
     left join cancelled on placed.order_id = cancelled.order_id

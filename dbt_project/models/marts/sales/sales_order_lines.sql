@@ -36,8 +36,9 @@ final as (
         order_lines.subcategory,
         current_products.brand,
         current_products.product_name,
+        orders.is_cancelled,
         order_lines.quantity,
-        order_lines.line_total,
+        order_lines.line_total as gross_amount,
         order_lines.margin_amount,
         order_lines.currency
     from order_lines

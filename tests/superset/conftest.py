@@ -13,12 +13,17 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from acme.settings import REPO_ROOT
@@ -39,6 +44,40 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
 USERS = ("admin", "analyst", "viewer", "manager_ca", "svc_api")
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_receiver() -> Iterator[tuple[Inbox, int]]:
+    """An `Inbox` listening on a free port, and that port; stopped on leaving."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def report_inbox() -> Iterator[tuple[Inbox, int]]:
+    """The SMTP receiver the session's Superset sends its scheduled reports to."""
+    with smtp_receiver() as receiver:
+        yield receiver
 
 
 @dataclass
@@ -106,11 +145,22 @@ def api_session(server: SupersetServer, username: str) -> ApiSession:
 
 
 def start_superset(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """`acme-superset up` (bootstrap, serve, provision) in its own process group; returns once it
-    printed `ready`, or fails with the end of its log."""
+    """`acme-superset up` (bootstrap, serve, provision; the reports' worker, beat and Redis) in its
+    own process group; returns once it printed `ready`, or fails with the end of its log."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(SUPERSET_BIN / "acme-superset"), "up", "--port", str(port), "--workers", "1"],
+            [
+                str(SUPERSET_BIN / "acme-superset"),
+                "up",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--report-workers",
+                "1",
+                "--broker-port",
+                str(free_port()),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -128,7 +178,7 @@ def start_superset(env: dict[str, str], port: int, log_path: Path) -> subprocess
 
 
 def stop_superset(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server's whole process group (the `up` command and gunicorn)."""
+    """Stop the server's whole process group (the `up` command, gunicorn, Celery, Redis)."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)  # `up` stops gunicorn, then exits
     try:
@@ -139,8 +189,11 @@ def stop_superset(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
-    """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port; stop it after."""
+def superset_server(
+    tmp_path_factory: pytest.TempPathFactory, report_inbox: tuple[Inbox, int]
+) -> Iterator[SupersetServer]:
+    """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port, its scheduled
+    reports mailed to `report_inbox`; stop it after."""
     if not (SUPERSET_BIN / "acme-superset").exists():
         pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
     home = tmp_path_factory.mktemp("superset")
@@ -157,6 +210,9 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
         "SUPERSET_CONFIG_PATH": str(REPO_ROOT / "superset_config.py"),
         "ACME_LAKE_ROOT": str(lake_root),
         "ACME_DUCKDB_SERVING_PATH": str(serving_path),
+        "ACME_ALERT_SMTP_HOST": "127.0.0.1",
+        "ACME_ALERT_SMTP_PORT": str(report_inbox[1]),
+        "ACME_ALERT_EMAIL_FROM": "superset-reports@acme.example",
         **{f"SUPERSET_{user.upper()}_PASSWORD": password for user, password in passwords.items()},
     }
     port = free_port()

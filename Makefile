@@ -6,7 +6,8 @@ SHELL := bash
 UV_VERSION := 0.13.8
 UV := .cache/uv/bin/uv
 RUN := $(UV) run --frozen
-SYSTEM_DEPS := java=openjdk-17-jre-headless mvn=maven chromium=chromium
+SYSTEM_DEPS := java=openjdk-17-jre-headless mvn=maven chromium=chromium chromedriver=chromium-driver \
+	redis-server=redis-server
 
 .PHONY: help setup system-deps env kafka-up kafka-down pipeline demo test lint bench dev clean
 .PHONY: superset-env superset-up
@@ -69,9 +70,9 @@ superset/.venv/.synced: superset/pyproject.toml superset/uv.lock | $(UV)
 	cd superset && ../$(UV) sync --frozen
 	@touch $@
 
-superset-env: system-deps superset/.venv/.synced ## Superset's own environment and Debian's Chromium
+superset-env: system-deps superset/.venv/.synced ## Superset's own environment, Debian's Chromium, chromedriver, Redis
 
-superset-up: superset-env ## Serve Superset on 127.0.0.1:8088, provisioned from superset/bundles
+superset-up: superset-env ## Serve Superset on 127.0.0.1:8088 (provisioned from superset/bundles) with its report worker
 	@scripts/superset-up.sh
 
 clean: ## Remove generated data (lake, local Kafka state); keeps environments and caches

@@ -12,6 +12,13 @@ fixture and `acme-superset` set it). Nothing here names a machine path or holds 
                           (default .local/superset in the repository).
   SUPERSET_REDIS_URL      cache backend shared by all workers (default: a file cache in SUPERSET_HOME).
   SUPERSET_HTTPS          true behind TLS: secure cookies and HSTS (default: true in prod only).
+  SUPERSET_CELERY_BROKER_URL  Redis of the Alerts & Reports worker and beat (default
+                          redis://127.0.0.1:6379/0; `acme-superset up` starts a private one when unset).
+  SUPERSET_WEBDRIVER_BASEURL  where the worker's browser reaches Superset for report screenshots
+                          (default http://127.0.0.1:8088/; `acme-superset up` sets its own).
+  SUPERSET_PUBLIC_URL     the address users open, for links in report e-mails (default: the above).
+  ACME_ALERT_SMTP_HOST, _PORT, _STARTTLS, _USERNAME, _PASSWORD, ACME_ALERT_EMAIL_FROM
+                          the SMTP relay of report e-mails, the same as the pipeline's alerts.
 """
 
 from __future__ import annotations
@@ -20,9 +27,13 @@ import logging
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from acme_superset.context import serving_release
 from acme_superset.phones import redirect_phones_to_phone_layouts
+from acme_superset.report_worker import install as install_report_worker_fixes
+from celery.schedules import crontab
+from superset.tasks.types import ExecutorType
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +152,8 @@ FEATURE_FLAGS = {
     # Render every chart of a dashboard at once: ours are small, and screenshots, PDF exports and
     # phone scrolling must not meet charts that were never drawn.
     "DASHBOARD_VIRTUALIZATION": False,
-    # Scheduled reports are produced outside Superset (docs/decisions/superset-reports.md).
-    "ALERT_REPORTS": False,
+    # Users schedule dashboard and chart e-mails themselves (docs/decisions/superset-reports.md).
+    "ALERT_REPORTS": True,
     # Jinja in dataset SQL: the mart datasets put the serving release into their cache keys.
     "ENABLE_TEMPLATE_PROCESSING": True,
 }
@@ -160,6 +171,73 @@ ROW_LIMIT = 50_000
 SQL_MAX_ROW = 100_000
 SUPERSET_WEBSERVER_TIMEOUT = int(timedelta(minutes=1).total_seconds())
 CSV_EXPORT = {"encoding": "utf-8-sig"}
+
+# --- Alerts & Reports (docs/decisions/superset-reports.md) ---------------------------------------
+# A Celery worker renders and e-mails the reports users schedule; beat asks every minute which are
+# due. Both talk through Redis on 127.0.0.1 (`acme-superset up` starts worker, beat and Redis).
+_BROKER_URL = os.environ.get("SUPERSET_CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+
+CELERY_BEAT_SCHEDULER_EXPIRES = timedelta(weeks=1)
+
+
+class CeleryConfig:
+    broker_url = _BROKER_URL
+    result_backend = _BROKER_URL
+    imports = ("superset.sql_lab", "superset.tasks.scheduler")
+    # One report at a time per worker process: a report holds a browser for tens of seconds.
+    worker_prefetch_multiplier = 1
+    task_acks_late = False
+    beat_schedule: ClassVar[dict[str, dict[str, object]]] = {
+        "reports.scheduler": {
+            "task": "reports.scheduler",
+            "schedule": crontab(minute="*", hour="*"),
+            # Superset derives the tick's time from this expiry, so it must be this setting.
+            "options": {"expires": int(CELERY_BEAT_SCHEDULER_EXPIRES.total_seconds())},
+        },
+        "reports.prune_log": {"task": "reports.prune_log", "schedule": crontab(minute=0, hour=0)},
+    }
+
+
+CELERY_CONFIG = CeleryConfig
+# Reports fail on a SQLite metadata database without this (acme_superset/report_worker.py).
+install_report_worker_fixes()
+# The worker's browser: Debian's Chromium through Debian's chromedriver (both from apt, `make
+# superset-env`), headless and offline. Selenium finds chromedriver by the path given here, so it
+# never downloads a driver or a browser; chromedriver starts /usr/bin/chromium by itself.
+WEBDRIVER_TYPE = "chrome"
+WEBDRIVER_OPTION_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WEBDRIVER_CONFIGURATION = {
+    "service": {
+        "executable_path": "/usr/bin/chromedriver",
+        "log_output": "/dev/null",
+        "service_args": [],
+        "port": 0,
+        "env": {},
+    }
+}
+WEBDRIVER_WINDOW = {"dashboard": (1600, 2000), "slice": (1200, 800), "pixel_density": 1}
+WEBDRIVER_BASEURL = os.environ.get("SUPERSET_WEBDRIVER_BASEURL") or "http://127.0.0.1:8088/"
+WEBDRIVER_BASEURL_USER_FRIENDLY = os.environ.get("SUPERSET_PUBLIC_URL") or WEBDRIVER_BASEURL
+# A report runs as its owner, so it shows what its owner may see (dashboard roles, row-level
+# security), whoever its recipients are.
+ALERT_REPORTS_EXECUTORS = [ExecutorType.OWNER]
+EMAIL_REPORTS_SUBJECT_PREFIX = "[ACME report]"
+SMTP_HOST = os.environ.get("ACME_ALERT_SMTP_HOST") or "localhost"
+SMTP_PORT = int(os.environ.get("ACME_ALERT_SMTP_PORT") or 25)
+SMTP_STARTTLS = _flag("ACME_ALERT_SMTP_STARTTLS", False)
+SMTP_SSL = False
+SMTP_USER = os.environ.get("ACME_ALERT_SMTP_USERNAME") or None
+SMTP_PASSWORD = os.environ.get("ACME_ALERT_SMTP_PASSWORD") or None
+SMTP_MAIL_FROM = os.environ.get("ACME_ALERT_EMAIL_FROM") or "acme-lakehouse@localhost"
 
 # --- Observability (docs/decisions/observability.md) --------------------------------------------
 # JSON log lines; a span, a log line and Prometheus metrics (/metrics) per serving-DB query.

@@ -3,7 +3,8 @@
 #   - the simulator in live mode keeps producing ACME events into Kafka;
 #   - the ingester lands them in Delta and keeps the per-minute live metrics;
 #   - Dagster (dagster dev) rebuilds the marts as new raw data arrives (automation sensor);
-#   - Superset serves the dashboards (Executive Live refreshes from the live metrics).
+#   - Superset serves the dashboards (Executive Live refreshes from the live metrics), and its
+#     Celery worker and beat send the e-mail reports users schedule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=(.cache/uv/bin/uv run --frozen)
@@ -50,6 +51,7 @@ cat >&2 <<'MSG'
 
 The demo is running (everything on 127.0.0.1):
   Superset dashboards   http://127.0.0.1:8088   (users and passwords: docs/superset.md)
+  Superset reports      worker + beat, Redis 127.0.0.1:6379 (mail via ACME_ALERT_SMTP_HOST)
   Dagster               http://127.0.0.1:3000
   Ingest metrics        http://127.0.0.1:9108/metrics   (/healthz, /readyz)
   Kafka                 127.0.0.1:9092

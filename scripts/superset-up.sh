@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serves Superset on 127.0.0.1:${SUPERSET_PORT:-8088}, provisioned from superset/bundles, until Ctrl-C.
+# Serves Superset on 127.0.0.1:${SUPERSET_PORT:-8088}, provisioned from superset/bundles, with the
+# Celery worker and beat of its e-mail reports (and their Redis), until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SUPERSET_CONFIG_PATH="$PWD/superset_config.py"

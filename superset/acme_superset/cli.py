@@ -1,7 +1,9 @@
 """`acme-superset`: bootstrap, serve and provision Superset, run inside superset/.venv.
 
 acme-superset bootstrap            migrate the metadata DB, sync built-in roles, create the admin
-acme-superset serve --port 8088    gunicorn on 127.0.0.1 (what `make superset-up` runs)
+acme-superset serve --port 8088    gunicorn on 127.0.0.1
+acme-superset up --port 8088       bootstrap, serve, provision, plus the reports' Celery worker and
+                                   beat and their Redis (what `make superset-up` runs)
 acme-superset provision --url URL  apply superset/bundles/*.yaml through the REST API
 acme-superset report ...           render and e-mail a dashboard report (docs/decisions/superset-reports.md)
 """
@@ -13,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -134,27 +137,57 @@ def serve(port: int, workers: int) -> None:
 @main.command()
 @click.option("--port", default=8088, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def up(port: int, workers: int) -> None:
-    """Bootstrap, serve and provision; print `ready <url>` once usable; stop with the server.
+@click.option(
+    "--report-workers",
+    default=2,
+    show_default=True,
+    type=int,
+    help="reports the Celery worker renders at the same time",
+)
+@click.option(
+    "--broker-port",
+    default=6379,
+    show_default=True,
+    type=int,
+    help="port of the private Redis started when SUPERSET_CELERY_BROKER_URL is unset",
+)
+def up(port: int, workers: int, report_workers: int, broker_port: int) -> None:
+    """Bootstrap, serve and provision, with the reports' worker and beat; print `ready <url>`
+    once usable; stop everything when the server stops.
 
     One command for `make superset-up`, the test fixture and the benchmark, so all three start
-    Superset the same way. SIGTERM or Ctrl-C stops gunicorn too.
+    Superset the same way. SIGTERM or Ctrl-C stops gunicorn, Celery and Redis too.
     """
     run_bootstrap()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "acme_superset.cli", "serve", "--port", str(port),
-         "--workers", str(workers)],
-        env=_superset_env(),
-    )  # fmt: skip
-
-    def stop(*_: object) -> None:
-        # SIGINT is gunicorn's quick shutdown; the wait below returns once it has exited.
-        server.send_signal(signal.SIGINT)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    env = _superset_env()
+    # The worker's browser opens the dashboards on this server to screenshot them for reports.
+    env.setdefault("SUPERSET_WEBDRIVER_BASEURL", f"{url}/")
+    services = Services()
+    signal.signal(signal.SIGTERM, services.stop)
+    signal.signal(signal.SIGINT, services.stop)
     try:
+        if not env.get("SUPERSET_CELERY_BROKER_URL"):
+            env["SUPERSET_CELERY_BROKER_URL"] = services.start_redis(broker_port)
+        server = services.start(
+            "server",
+            [sys.executable, "-m", "acme_superset.cli", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            env,
+        )  # fmt: skip
+        celery = [str(Path(sys.executable).with_name("celery")), f"--app={CELERY_APP}"]
+        services.start(
+            "worker",
+            [*celery, "worker", "--pool=prefork", f"--concurrency={report_workers}", "-O",
+             "fair", "--without-mingle", "--without-gossip", f"--hostname=reports-{port}@%h",
+             "--loglevel=INFO"],
+            env,
+        )  # fmt: skip
+        services.start(
+            "beat",
+            [*celery, "beat", "--loglevel=INFO", f"--schedule={_home() / 'celerybeat-schedule'}"],
+            env,
+        )
         deadline = time.monotonic() + 300
         while not _healthy(url):
             if server.poll() is not None or time.monotonic() > deadline:
@@ -162,12 +195,89 @@ def up(port: int, workers: int) -> None:
             time.sleep(0.5)
         click.echo(json.dumps(run_provision(url, BUNDLES), sort_keys=True))
     except BaseException:
-        server.kill()  # never leave a half-provisioned server behind
-        server.wait()
+        services.kill()  # never leave a half-provisioned server behind
         raise
     click.echo(f"ready {url}", nl=True)
     sys.stdout.flush()
-    server.wait()
+    failed = services.wait()
+    if failed is not None:
+        raise click.ClickException(f"Superset's {failed} exited; stopped the rest")
+
+
+CELERY_APP = "superset.tasks.celery_app:app"
+
+
+def _home() -> Path:
+    """SUPERSET_HOME as superset_config.py reads it."""
+    home = Path(os.environ.get("SUPERSET_HOME") or REPO_ROOT / ".local" / "superset")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+class Services:
+    """The processes `up` runs (gunicorn, Celery worker and beat, Redis), stopped together."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        self.running[name] = subprocess.Popen(command, env=env)
+        return self.running[name]
+
+    def start_redis(self, port: int) -> str:
+        """A private Redis on 127.0.0.1:`port` for Celery, kept under SUPERSET_HOME/redis."""
+        folder = _home() / "redis"
+        folder.mkdir(exist_ok=True)
+        redis = self.start(
+            "redis",
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--protected-mode",
+             "yes", "--dir", str(folder), "--appendonly", "yes", "--save", ""],
+            dict(os.environ),
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not _redis_answers(port):
+            if redis.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException(
+                    f"Redis did not start on 127.0.0.1:{port} (see the log above; a port in use "
+                    "is the usual cause): pass --broker-port or set SUPERSET_CELERY_BROKER_URL"
+                )
+            time.sleep(0.2)
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self, *_: object) -> None:
+        """Ask every process to stop; gunicorn's SIGINT is its quick shutdown."""
+        self.stopping = True
+        for name, process in self.running.items():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT if name == "server" else signal.SIGTERM)
+
+    def kill(self) -> None:
+        for process in self.running.values():
+            process.kill()
+            process.wait()
+
+    def wait(self) -> str | None:
+        """Block until all have stopped; the first that exited unasked, if any."""
+        failed = None
+        while any(process.poll() is None for process in self.running.values()):
+            if failed is None and not self.stopping:
+                failed = next(
+                    (name for name, p in self.running.items() if p.poll() is not None), None
+                )
+                if failed is not None:
+                    self.stop()
+            time.sleep(0.5)
+        return failed
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def _healthy(url: str) -> bool:

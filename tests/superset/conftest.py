@@ -15,11 +15,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from acme.settings import REPO_ROOT
@@ -40,6 +44,40 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "superset"
 USERS = ("admin", "analyst", "viewer", "manager_ca", "svc_api")
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_receiver() -> Iterator[tuple[Inbox, int]]:
+    """An `Inbox` listening on a free port, and that port; stopped on leaving."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def report_inbox() -> Iterator[tuple[Inbox, int]]:
+    """The SMTP receiver the session's Superset sends its scheduled reports to."""
+    with smtp_receiver() as receiver:
+        yield receiver
 
 
 @dataclass
@@ -107,11 +145,22 @@ def api_session(server: SupersetServer, username: str) -> ApiSession:
 
 
 def start_superset(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """`acme-superset up` (bootstrap, serve, provision) in its own process group; returns once it
-    printed `ready`, or fails with the end of its log."""
+    """`acme-superset up` (bootstrap, serve, provision; the reports' worker, beat and Redis) in its
+    own process group; returns once it printed `ready`, or fails with the end of its log."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(SUPERSET_BIN / "acme-superset"), "up", "--port", str(port), "--workers", "1"],
+            [
+                str(SUPERSET_BIN / "acme-superset"),
+                "up",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--report-workers",
+                "1",
+                "--broker-port",
+                str(free_port()),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -129,7 +178,7 @@ def start_superset(env: dict[str, str], port: int, log_path: Path) -> subprocess
 
 
 def stop_superset(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server's whole process group (the `up` command and gunicorn)."""
+    """Stop the server's whole process group (the `up` command, gunicorn, Celery, Redis)."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)  # `up` stops gunicorn, then exits
     try:
@@ -141,10 +190,15 @@ def stop_superset(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_superset(
-    home: Path, lake_root: Path, serving_path: Path, users: tuple[str, ...] = USERS
+    home: Path,
+    lake_root: Path,
+    serving_path: Path,
+    smtp_port: int,
+    users: tuple[str, ...] = USERS,
 ) -> Iterator[SupersetServer]:
     """Bootstrap, serve and provision a real Superset on a free 127.0.0.1 port over the serving
-    database and lake given, with fresh passwords for `users`; stop it on exit."""
+    database and lake given, with fresh passwords for `users` and its scheduled reports mailed to
+    the SMTP receiver on `smtp_port`; stop it on exit."""
     home.mkdir(parents=True, exist_ok=True)
     passwords = {user: secrets.token_urlsafe(16) for user in users}
     env = {
@@ -156,6 +210,9 @@ def running_superset(
         "ACME_LAKE_ROOT": str(lake_root),
         "ACME_DUCKDB_SERVING_PATH": str(serving_path),
         "ACME_TRACES_PATH": str(home / "spans.jsonl"),
+        "ACME_ALERT_SMTP_HOST": "127.0.0.1",
+        "ACME_ALERT_SMTP_PORT": str(smtp_port),
+        "ACME_ALERT_EMAIL_FROM": "superset-reports@acme.example",
         **{f"SUPERSET_{user.upper()}_PASSWORD": password for user, password in passwords.items()},
     }
     port = free_port()
@@ -175,8 +232,11 @@ def running_superset(
 
 
 @pytest.fixture(scope="session")
-def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
-    """A real Superset over the sample lake (superset_sample_lake.py), for the whole session."""
+def superset_server(
+    tmp_path_factory: pytest.TempPathFactory, report_inbox: tuple[Inbox, int]
+) -> Iterator[SupersetServer]:
+    """A real Superset over the sample lake (superset_sample_lake.py) for the whole session, its
+    scheduled reports mailed to `report_inbox`."""
     if not (SUPERSET_BIN / "acme-superset").exists():
         pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
     home = tmp_path_factory.mktemp("superset")
@@ -184,7 +244,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     serving_path = lake_root / "warehouse" / "serving.duckdb"
     build_serving_db(serving_path)
     build_live_tables(lake_root)
-    with running_superset(home, lake_root, serving_path) as server:
+    with running_superset(home, lake_root, serving_path, report_inbox[1]) as server:
         yield server
 
 

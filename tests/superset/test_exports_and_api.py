@@ -11,15 +11,11 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from acme.settings import Environment, Settings
 from orchestration.alerts.resources import AlertsResource
@@ -29,7 +25,7 @@ from orchestration.reports.dashboards import (
     daily_dashboard_reports_job,
 )
 from tests.conftest import free_port
-from tests.superset.conftest import ApiSession, SupersetServer, api_session
+from tests.superset.conftest import ApiSession, Inbox, SupersetServer, api_session, smtp_receiver
 from tests.superset.superset_sample_lake import build_serving_db
 
 pytestmark = pytest.mark.superset
@@ -107,32 +103,14 @@ def test_chart_exports_as_csv_and_excel(superset_server: SupersetServer) -> None
     assert str(total_revenue(superset_server)).rstrip("0").rstrip(".") in sheet
 
 
-class _Inbox:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox() -> Iterator[tuple[_Inbox, int]]:
-    handler = _Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with smtp_receiver() as receiver:
+        yield receiver
 
 
 def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
-    superset_server: SupersetServer, inbox: tuple[_Inbox, int], tmp_path: Path
+    superset_server: SupersetServer, inbox: tuple[Inbox, int], tmp_path: Path
 ) -> None:
     receiver, port = inbox
     env = {
@@ -184,7 +162,7 @@ def test_report_is_emailed_with_pdf_csv_excel_and_kept_in_history(
 
 def test_dagster_job_emails_the_daily_dashboards_and_keeps_their_history(
     superset_server: SupersetServer,
-    inbox: tuple[_Inbox, int],
+    inbox: tuple[Inbox, int],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -38,6 +38,7 @@ from tests.superset.conftest import (
     SUPERSET_BIN,
     USERS,
     ApiSession,
+    Inbox,
     SupersetServer,
     api_session,
     running_superset,
@@ -118,7 +119,9 @@ def regional_bundles(target: Path, regions: list[str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, report_inbox: tuple[Inbox, int]
+) -> Iterator[Scenario]:
     if not (SUPERSET_BIN / "acme-superset").exists():
         pytest.fail("Superset's environment is missing: run `make superset-env` (make test does)")
     root = tmp_path_factory.mktemp("superset-truth")
@@ -140,7 +143,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     managers = regional_bundles(root / "bundles", regions)
     users = tuple(sorted(set(USERS) | set(managers.values())))
     with running_superset(
-        root / "superset", lake.settings.lake_root, lake.settings.duckdb_serving_path, users
+        root / "superset",
+        lake.settings.lake_root,
+        lake.settings.duckdb_serving_path,
+        report_inbox[1],
+        users,
     ) as server:
         server.cli("provision", "--url", server.url, "--bundles", str(root / "bundles"))
         yield Scenario(server=server, truth=lake.truth, managers=managers)

@@ -9,6 +9,7 @@ the session is not known).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -135,6 +136,31 @@ def test_revenue_by_day_through_the_date_dimension(
         ),
     )
     assert actual == truth["revenue_by_day"]
+
+
+def test_revenue_by_day_mart_and_its_previous_day(
+    warehouse: duckdb.DuckDBPyConnection, truth: dict[str, Any]
+) -> None:
+    """The period-comparison mart's days equal the truth's revenue by day (days without revenue
+    are zero rows there, absent from the truth), and each day's DoD base is the day before."""
+    days = money_by(
+        warehouse,
+        "select strftime(revenue_date, '%Y-%m-%d'), revenue_amount from marts.revenue_by_day "
+        "where revenue_amount <> 0",
+    )
+    assert days == truth["revenue_by_day"]
+    previous = money_by(
+        warehouse,
+        "select strftime(revenue_date, '%Y-%m-%d'), previous_day_revenue_amount "
+        "from marts.revenue_by_day where previous_day_revenue_amount is not null",
+    )
+    expected = {
+        day: truth["revenue_by_day"][str(date.fromisoformat(day) - timedelta(days=1))]
+        for day in truth["revenue_by_day"]
+        if str(date.fromisoformat(day) - timedelta(days=1)) in truth["revenue_by_day"]
+    }
+    assert expected
+    assert previous == expected
 
 
 def test_orders(warehouse: duckdb.DuckDBPyConnection, truth: dict[str, Any]) -> None:

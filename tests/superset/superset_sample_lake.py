@@ -155,6 +155,20 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
             "left join marts.dim_customers as customers "
             "on lines.customer_id = customers.customer_id"
         )
+        # The period-comparison mart's shape (dbt_project's revenue_by_day); comparisons unknown.
+        conn.execute(
+            "create table marts.revenue_by_day as select "
+            "ordered_date as revenue_date, currency, "
+            "sum(revenue_amount)::decimal(18,2) as revenue_amount, "
+            "null::decimal(18,2) as previous_day_revenue_amount, "
+            "null::decimal(18,2) as previous_week_revenue_amount, "
+            "null::decimal(18,2) as previous_month_revenue_amount, "
+            "null::decimal(18,2) as previous_year_revenue_amount, "
+            "null::double as day_over_day_change, null::double as week_over_week_change, "
+            "null::double as month_over_month_change, null::double as year_over_year_change, "
+            "ordered_date::varchar || '/' || currency as revenue_day_id "
+            "from marts.fct_orders group by ordered_date, currency"
+        )
         conn.execute(
             "create table restricted.pii_customers as "
             "select customer_id, customer_id || '@example.com' as email "

@@ -21,9 +21,10 @@ def test_dagster_runs_dbt_with_the_settings_environment_then_restores_its_own(
     tmp_path: Path,
 ) -> None:
     settings = Settings(lake_root=tmp_path / "lake", _env_file=None)  # type: ignore[call-arg]
-    expected = dbt_environment(settings)
+    trace_context = {"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    expected = {**dbt_environment(settings), **trace_context}
     before = dict(os.environ)
     assert any(before.get(name) != value for name, value in expected.items())
-    with dbt_env(settings):
+    with dbt_env(settings, trace_context):
         assert {name: os.environ.get(name) for name in expected} == expected
     assert dict(os.environ) == before

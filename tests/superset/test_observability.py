@@ -52,7 +52,7 @@ def wait_for_span(server: SupersetServer, trace_id: str) -> list[dict[str, Any]]
 
 def test_a_chart_query_is_traced_logged_and_counted(superset_server: SupersetServer) -> None:
     api = api_session(superset_server, "svc_api")
-    chart = chart_id(api, "Net revenue")
+    chart = chart_id(api, "Revenue")
     before = serving_metrics(superset_server)
     trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
 

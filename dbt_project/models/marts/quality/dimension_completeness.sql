@@ -33,37 +33,37 @@ counted as (
     select
         'dim_customers' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from customers
     union all
     select
         'dim_products' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from products
     union all
     select
         'dim_warehouses' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from warehouses
     union all
     select
         'dim_carriers' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from carriers
     union all
     select
         'dim_suppliers' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from suppliers
     union all
     select
         'dim_campaigns' as dimension_name,
         count(*) as members,
-        count_if(is_inferred) as inferred_members
+        coalesce(count_if(is_inferred), 0) as inferred_members
     from campaigns
 ),
 

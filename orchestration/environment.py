@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from acme.lake_layout import lake_path
 from acme.settings import Environment, Settings, get_settings
 
 # Managed by `prepare_dagster_home`: rewritten on every start so it always matches the code.
@@ -64,11 +63,6 @@ class OrchestrationEnvironment:
     def dagster_home(self) -> Path:
         """Persistent run history, schedules and check results; outside git's tracked files."""
         return self.settings.dagster_home
-
-    @property
-    def reports_root(self) -> Path:
-        """Where scheduled report files are written for people and Superset to pick up."""
-        return lake_path(self.settings.lake_root, "reports")
 
     @property
     def default_sensor_status(self) -> dg.DefaultSensorStatus:

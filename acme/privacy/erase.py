@@ -26,7 +26,13 @@ from deltalake import DeltaTable, write_deltalake
 
 from acme.contracts.registry import pii_fields
 from acme.lake_layout import lake_path
-from acme.privacy.subject import Subject, dead_letters_of, raw_events_of, resolve_subject
+from acme.privacy.subject import (
+    Subject,
+    dead_letters_of,
+    raw_events_of,
+    resolve_subject,
+    sql_string,
+)
 from acme.privacy.suppression import identifier_key
 from acme.settings import Settings
 from acme.warehouse.dbt import build
@@ -84,24 +90,20 @@ class Redaction:
 
     def payload(self, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         redacted = self.value(payload)
-        for dotted in pii_fields(event_type) if _known(event_type) else ():
-            _erase_field(redacted, dotted.split("."), self)
+        try:
+            tagged = pii_fields(event_type)
+        except KeyError:  # a type no contract knows: its identifiers are replaced all the same
+            tagged = set()
+        for dotted in tagged:
+            _erase_field(redacted, dotted.split("."))
         return redacted  # type: ignore[no-any-return]
 
 
-def _known(event_type: str) -> bool:
-    try:
-        pii_fields(event_type)
-    except KeyError:
-        return False
-    return True
-
-
-def _erase_field(node: Any, path: list[str], redaction: Redaction) -> None:
+def _erase_field(node: Any, path: list[str]) -> None:
     if not isinstance(node, dict) or path[0] not in node:
         return
     if len(path) > 1:
-        _erase_field(node[path[0]], path[1:], redaction)
+        _erase_field(node[path[0]], path[1:])
         return
     value = node[path[0]]
     if isinstance(value, str) and value.endswith("@" + ERASED_EMAIL_DOMAIN):
@@ -176,7 +178,7 @@ def _erase_dead_letters(settings: Settings, subject: Subject) -> int:
     path = lake_path(settings.lake_root, "dead_letters")
     table = DeltaTable(str(path))
     positions = " or ".join(
-        f'("topic" = \'{topic}\' and "partition" = {partition} and "offset" = {offset})'
+        f'("topic" = {sql_string(topic)} and "partition" = {partition} and "offset" = {offset})'
         for topic, partition, offset in zip(
             letters["topic"].to_pylist(),
             letters["partition"].to_pylist(),

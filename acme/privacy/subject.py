@@ -42,12 +42,12 @@ class Subject:
         return frozenset({self.customer_id, *self.emails, *self.device_ids})
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
 def _raw_events_relation(settings: Settings) -> str:
-    return f"delta_scan({_sql_string(str(lake_path(settings.lake_root, 'raw_events')))})"
+    return f"delta_scan({sql_string(str(lake_path(settings.lake_root, 'raw_events')))})"
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -59,9 +59,9 @@ def _connect() -> duckdb.DuckDBPyConnection:
 def _mentions(values: frozenset[str]) -> str:
     """A predicate on a raw-events row: the envelope ids or the payload hold one of `values` as a
     whole JSON string (quoted, so an id never matches inside a longer one)."""
-    ids = ", ".join(_sql_string(value) for value in sorted(values))
+    ids = ", ".join(sql_string(value) for value in sorted(values))
     quoted = " or ".join(
-        f"contains(payload, {_sql_string(chr(34) + value + chr(34))})" for value in sorted(values)
+        f"contains(payload, {sql_string(chr(34) + value + chr(34))})" for value in sorted(values)
     )
     return f"(correlation_id in ({ids}) or causation_id in ({ids}) or {quoted})"
 
@@ -76,7 +76,7 @@ def _linked_values(
     """Every non-empty value of payload `field` in the customer's events of `event_types`."""
     rows = conn.execute(
         f"select distinct payload ->> '{field}' from {raw} "
-        f"where event_type in ({', '.join(map(_sql_string, event_types))}) "
+        f"where event_type in ({', '.join(map(sql_string, event_types))}) "
         "and (payload ->> 'customer_id') = ?",
         [customer_id],
     ).fetchall()
@@ -91,7 +91,8 @@ def resolve_subject(settings: Settings, identifier: str) -> Subject:
         if "@" in identifier:
             rows = conn.execute(
                 f"select distinct payload ->> 'customer_id' from {raw} "
-                f"where event_type in {EMAIL_EVENTS} and lower(payload ->> 'email') = lower(?)",
+                f"where event_type in ({', '.join(map(sql_string, EMAIL_EVENTS))}) "
+                "and lower(payload ->> 'email') = lower(?)",
                 [identifier],
             ).fetchall()
             if not rows:

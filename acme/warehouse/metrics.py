@@ -2,8 +2,8 @@
 
 The business metrics are defined once, in dbt YAML (`dbt_project/models/marts/_marts__metrics.yml`
 on the measures of `_marts__semantic_models.yml`). `dbt parse` validates them and writes
-`semantic_manifest.json`; `definitions()` turns that (and the column descriptions of the marts in
-`manifest.json`) into the compact, dbt-free form Superset's provisioning reads from
+`semantic_manifest.json`; `definitions()` turns that (and the labels, descriptions and types of the
+marts and their columns in `manifest.json`) into the compact, dbt-free form Superset's provisioning reads from
 `superset/bundles/metrics.json` (Superset runs in its own environment, without dbt). Filters are
 translated from MetricFlow's `{{ Dimension('entity__name') }}` templates to plain SQL over the
 mart's columns. docs/decisions/metrics-layer.md says why it is generated and committed.
@@ -92,8 +92,8 @@ def _where_sql(
 
 
 def definitions(semantic: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
-    """Every metric (label, description, format, type, measure or inputs, SQL filter) and the
-    column descriptions of every mart, keyed by name."""
+    """Every metric (label, description, format, type, measure or inputs, SQL filter) and every
+    mart (label, description, columns), keyed by name."""
     measures = {
         measure["name"]: {**measure, "semantic_model": model["name"]}
         for model in semantic["semantic_models"]
@@ -141,23 +141,49 @@ def definitions(semantic: dict[str, Any], manifest: dict[str, Any]) -> dict[str,
                 f"metric {name}: type {metric['type']!r} has no Superset form; use simple or ratio"
             )
         out[name] = entry
-    return {"source": SOURCE_NOTE, "metrics": out, "columns": _mart_columns(manifest)}
+    return {"source": SOURCE_NOTE, "metrics": out, "marts": _marts(manifest)}
 
 
-def _mart_columns(manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, str]]]:
-    """Label and description of every mart column: {model: {column: {label, description}}}.
-    The label is the column's `meta.label` in dbt, else its name in words."""
-    marts: dict[str, dict[str, dict[str, str]]] = {}
+# Words a humanised column name writes in capitals.
+ACRONYMS = {"id": "ID", "iso": "ISO", "sku": "SKU", "utm": "UTM", "os": "OS"}
+
+
+def column_label(name: str) -> str:
+    """A column's name in words, for a column with no `meta.label` in dbt: `utm_campaign` ->
+    "UTM campaign", `is_delivered_late` -> "Is delivered late"."""
+    words = [ACRONYMS.get(word, word) for word in name.split("_") if word]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def mart_label(name: str) -> str:
+    """A mart's name in words, for a mart with no `meta.label`: the dim_/fct_ prefix says its kind,
+    not its subject (`fct_refunds` -> "Refunds")."""
+    return column_label(name.removeprefix("fct_").removeprefix("dim_"))
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _marts(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every mart with its label, description and columns (label, description, contract type):
+    {model: {label, description, columns: {column: {label, description, type}}}}. A label is the
+    `meta.label` in dbt, else the name in words."""
+    marts: dict[str, dict[str, Any]] = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node.get("schema") != "marts":
             continue
         marts[node["name"]] = {
-            column: {
-                "label": (spec.get("meta") or {}).get("label")
-                or column.replace("_", " ").capitalize(),
-                "description": " ".join((spec.get("description") or "").split()),
-            }
-            for column, spec in node["columns"].items()
+            "label": (node.get("meta") or {}).get("label") or mart_label(node["name"]),
+            "description": _one_line(node.get("description")),
+            "columns": {
+                column: {
+                    "label": (spec.get("meta") or {}).get("label") or column_label(column),
+                    "description": _one_line(spec.get("description")),
+                    "type": spec.get("data_type"),
+                }
+                for column, spec in node["columns"].items()
+            },
         }
     return dict(sorted(marts.items()))
 

@@ -6,7 +6,8 @@ differ per machine, in string values only) so no machine path is ever committed;
 Every dashboard also gets its phone layout (`layout.phone_twin`) unless it says `phone: false`.
 A dataset lists its metrics by name; their definitions come from the metrics layer
 (`metrics.json` in the bundle folder, generated from dbt: `acme_superset.metrics`), and so do the
-labels and descriptions of the columns of a dataset on a mart (`model`).
+labels and descriptions of the columns of a dataset on a mart (`model`). A dataset that names its
+mart and writes no SQL selects the whole mart.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ SECTIONS = (
     "row_level_security",
 )
 METRICS_FILE = "metrics.json"
+# The end of every dataset's SQL on the serving file: the serving release goes into the cache key,
+# so a publish is seen at once (superset_config.py); a block comment, since Superset wraps the SQL
+# in a subquery.
+SERVING_RELEASE_COMMENT = "/* serving release {{ cache_key_wrapper(serving_release()) }} */"
+TEMPORAL_TYPES = {"date", "timestamp"}
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
 
@@ -80,6 +86,25 @@ def _fill(value: Any, variables: Mapping[str, str], source: str) -> Any:
     return value
 
 
+def _whole_mart(dataset: dict[str, Any], definitions: dict[str, Any]) -> None:
+    """Complete a dataset that names its mart (`model`) and writes no SQL: it selects the whole
+    mart, is described as the mart is in dbt, and its date and timestamp columns (the mart's
+    contract types) are temporal, unless the bundle says otherwise."""
+    model = dataset.get("model")
+    if model is None or dataset.get("sql"):
+        return
+    if model not in definitions["marts"]:
+        raise MetricError(f"dataset {dataset['name']}: no mart {model!r} in the dbt project")
+    mart = definitions["marts"][model]
+    dataset.setdefault("schema", "marts")
+    dataset["sql"] = f"select * from marts.{model}\n{SERVING_RELEASE_COMMENT}\n"
+    dataset.setdefault("description", mart["description"])
+    dataset.setdefault(
+        "temporal_columns",
+        sorted(c for c, doc in mart["columns"].items() if doc["type"] in TEMPORAL_TYPES),
+    )
+
+
 def load_bundles(folder: Path, variables: Mapping[str, str]) -> DesiredState:
     """Read every `*.yaml` under `folder` (sorted) into one `DesiredState`."""
     files = sorted(folder.glob("*.yaml"))
@@ -104,6 +129,7 @@ def load_bundles(folder: Path, variables: Mapping[str, str]) -> DesiredState:
     try:
         definitions = load_definitions(folder / METRICS_FILE)
         for dataset in state["datasets"]:
+            _whole_mart(dataset, definitions)
             dataset["metrics"] = dataset_metrics(dataset, definitions)
             dataset["column_docs"] = dataset_columns(dataset, definitions)
     except MetricError as error:

@@ -25,11 +25,11 @@ from pathlib import Path
 import click
 import requests
 
-from acme_superset.bundles import load_bundles
+from acme_superset.bundles import BundleError, load_bundles
 from acme_superset.client import SupersetAPIError, SupersetClient
 from acme_superset.context import REPO_ROOT, Placeholders
 from acme_superset.logs import json_handler
-from acme_superset.provision import Provisioner
+from acme_superset.provision import Provisioner, ProvisionError
 from acme_superset.reports import ReportError, SmtpSettings, deliver_report
 
 BUNDLES = REPO_ROOT / "superset" / "bundles"
@@ -299,9 +299,12 @@ def provision(url: str, folder: Path) -> None:
 
 def run_provision(url: str, folder: Path) -> dict[str, int]:
     """Apply the bundles in `folder` to the server at `url` as the admin; the change counts."""
-    state = load_bundles(folder, Placeholders())
-    client = SupersetClient(url, ADMIN_USERNAME, _admin_password())
-    return {"created": 0, "updated": 0, "unchanged": 0, **Provisioner(client, state).apply()}
+    try:
+        state = load_bundles(folder, Placeholders())
+        client = SupersetClient(url, ADMIN_USERNAME, _admin_password())
+        return {"created": 0, "updated": 0, "unchanged": 0, **Provisioner(client, state).apply()}
+    except (BundleError, ProvisionError) as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

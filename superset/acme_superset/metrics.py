@@ -101,15 +101,17 @@ def expression(name: str, metrics: dict[str, Any], dataset: dict[str, Any]) -> s
 
 def dataset_metrics(dataset: dict[str, Any], definitions: dict[str, Any]) -> list[dict[str, Any]]:
     """The Superset metrics of a bundle dataset: those its `metrics` names, from the metrics layer,
-    and the `operational_metrics` (written in the bundle) of a dataset on no mart (dead letters,
-    freshness), which no dbt model can define."""
-    operational = dataset.get("operational_metrics", [])
-    if operational and (dataset.get("model") or dataset.get("rollup")):
-        raise MetricError(
-            f"dataset {dataset['name']} reads a mart: its metrics come from the metrics layer, "
-            "not operational_metrics"
-        )
+    and the `operational_metrics` (written in the bundle) of a dataset on no business mart (dead
+    letters, freshness, the build's completeness), which no dbt metric defines. Each must have a
+    label and a description."""
     metrics = definitions["metrics"]
+    operational = dataset.get("operational_metrics", [])
+    business_marts = {m["measure"]["model"] for m in metrics.values() if m["type"] == "simple"}
+    if operational and (dataset.get("rollup") or dataset.get("model") in business_marts):
+        raise MetricError(
+            f"dataset {dataset['name']} reads a business mart: its metrics come from the metrics "
+            "layer, not operational_metrics"
+        )
     generated = list(operational)
     for name in dataset.get("metrics", []):
         sql = expression(name, metrics, dataset)
@@ -123,16 +125,47 @@ def dataset_metrics(dataset: dict[str, Any], definitions: dict[str, Any]) -> lis
                 "expression": sql,
             }
         )
+    for metric in generated:
+        _require_label_and_description(
+            dataset["name"], "metric", metric.get("name"), metric,
+            "define it with both (operational_metrics in the bundle, the rest in dbt)",
+        )  # fmt: skip
     return generated
 
 
+def _require_label_and_description(dataset: str, kind: str, name: str, doc: Any, fix: str) -> None:
+    if not isinstance(doc, dict) or not doc.get("label") or not doc.get("description"):
+        raise MetricError(f"dataset {dataset}: {kind} {name} has no label or no description; {fix}")
+
+
 def dataset_columns(dataset: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
-    """Label and description of each column of a dataset on a mart (`model`), from the mart's
-    dbt column docs; nothing for other datasets."""
+    """Label and description of each column of a dataset: a mart's columns (`model`) from their
+    dbt docs, the others (computed, renamed, or of a dataset on no mart) from the bundle's
+    `columns`. A column is described in one place: one in both is refused, as is one without a
+    label or a description."""
+    name = dataset["name"]
     model = dataset.get("model")
-    if model is None:
-        return {}
-    if model not in definitions["columns"]:
-        raise MetricError(f"dataset {dataset['name']}: no mart {model!r} in the dbt project")
-    columns: dict[str, Any] = definitions["columns"][model]
-    return columns
+    mart: dict[str, Any] = {}
+    if model is not None:
+        if model not in definitions["marts"]:
+            raise MetricError(f"dataset {name}: no mart {model!r} in the dbt project")
+        mart = definitions["marts"][model]["columns"]
+    own: dict[str, Any] = dataset.get("columns") or {}
+    twice = sorted(set(own) & set(mart))
+    if twice:
+        raise MetricError(
+            f"dataset {name}: columns {twice} are described twice, in dbt (mart {model}) and in "
+            "the bundle's `columns`; keep the dbt description and drop them from the bundle"
+        )
+    for column, doc in mart.items():
+        _require_label_and_description(
+            name, "column", column, doc, f"describe it in the dbt YAML of {model}"
+        )
+    for column, doc in own.items():
+        _require_label_and_description(
+            name, "column", column, doc, "give it `label` and `description` under `columns`"
+        )
+    return {
+        column: {"label": doc["label"], "description": doc["description"]}
+        for column, doc in {**mart, **own}.items()
+    }

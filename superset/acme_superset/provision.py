@@ -35,6 +35,11 @@ def stable_uuid(kind: str, name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{name}"))
 
 
+class ProvisionError(ValueError):
+    """What the server holds contradicts the bundles (a dataset column nobody described); the
+    message says what to fix."""
+
+
 class Provisioner:
     """Applies one `DesiredState`; `changes` counts what was created, updated or left unchanged."""
 
@@ -206,21 +211,26 @@ class Provisioner:
 
     def _apply_columns(self, dataset_id: int, spec: dict[str, Any]) -> bool:
         """Mark the declared columns temporal (Superset cannot always infer it from DuckDB) and
-        give the columns of a mart their dbt label and description; return True when something
-        had to change."""
+        give every column its label and description (a mart's from dbt, the others from the
+        bundle); refuse a column that has none. Return True when something had to change."""
         temporal = set(spec.get("temporal_columns", []))
         docs = spec.get("column_docs", {})
-        if not temporal and not docs:
-            return False
         current = self.api.request("GET", f"/api/v1/dataset/{dataset_id}")["result"]
         columns = current.get("columns", [])
+        undescribed = sorted(c["column_name"] for c in columns if c["column_name"] not in docs)
+        if undescribed:
+            raise ProvisionError(
+                f"dataset {spec['name']}: columns {undescribed} have no label and description; "
+                "describe a mart's columns in its dbt YAML (then `acme warehouse metrics`), "
+                "the others under the dataset's `columns` in the bundle"
+            )
 
         def desired(column: dict[str, Any]) -> dict[str, Any]:
-            doc = docs.get(column["column_name"], {})
+            doc = docs[column["column_name"]]
             return {
                 "is_dttm": column["column_name"] in temporal,
-                "verbose_name": doc.get("label") or column.get("verbose_name"),
-                "description": doc.get("description") or column.get("description"),
+                "verbose_name": doc["label"],
+                "description": doc["description"],
             }
 
         if all(

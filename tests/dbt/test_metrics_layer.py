@@ -9,6 +9,7 @@ import pytest
 from acme.warehouse.metrics import (
     SUPERSET_METRICS_PATH,
     MetricDefinitionError,
+    column_label,
     definitions,
     parse_project,
     render,
@@ -71,3 +72,47 @@ def test_a_filter_needing_a_join_is_refused(parsed: tuple[dict, dict]) -> None: 
     )
     with pytest.raises(MetricDefinitionError, match=r"revenue: filter .* needs a join"):
         definitions(semantic, manifest)
+
+
+def test_every_mart_has_its_label_description_and_column_types(
+    parsed: tuple[dict, dict],  # type: ignore[type-arg]
+) -> None:
+    """Superset's datasets are described from these: each mart's label and description, each
+    column's label, description and contract type."""
+    manifest = parsed[1]
+    published = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    marts = json.loads(SUPERSET_METRICS_PATH.read_text())["marts"]
+    assert set(marts) == published
+    assert marts["fct_refunds"]["label"] == "Refunds"
+    assert marts["fct_refunds"]["description"].startswith("One row per refund")
+    amount = marts["fct_refunds"]["columns"]["amount"]
+    assert (amount["label"], amount["type"]) == ("Amount", "decimal(18,2)")
+    for mart, spec in marts.items():
+        assert spec["description"], mart
+        for column, doc in spec["columns"].items():
+            assert doc["label"], (mart, column)
+            assert doc["description"], (mart, column)
+            assert doc["type"], (mart, column)
+
+
+def test_a_dbt_meta_label_wins_over_the_humanised_name(
+    parsed: tuple[dict, dict],  # type: ignore[type-arg]
+) -> None:
+    semantic, manifest = parsed[0], json.loads(json.dumps(parsed[1]))
+    refunds = next(n for n in manifest["nodes"].values() if n["name"] == "fct_refunds")
+    refunds["columns"]["amount"]["meta"] = {"label": "Refunded (USD)"}
+    refunds["meta"] = {"label": "Refunds paid"}
+    mart = definitions(semantic, manifest)["marts"]["fct_refunds"]
+    assert mart["label"] == "Refunds paid"
+    assert mart["columns"]["amount"]["label"] == "Refunded (USD)"
+    assert mart["columns"]["refund_id"]["label"] == "Refund ID"
+
+
+def test_column_label_writes_the_name_in_words() -> None:
+    assert column_label("utm_campaign") == "UTM campaign"
+    assert column_label("is_delivered_late") == "Is delivered late"
+    assert column_label("customer_id") == "Customer ID"

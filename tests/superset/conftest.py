@@ -139,6 +139,34 @@ class ApiSession:
         return response.json()
 
 
+def dataset_id(api: ApiSession, name: str) -> int:
+    """The id of the dataset called `name`."""
+    found = api.get_json(f"/api/v1/dataset/?q=(filters:!((col:table_name,opr:eq,value:'{name}')))")[
+        "result"
+    ]
+    assert len(found) == 1, f"dataset {name}: {len(found)} found"
+    return int(found[0]["id"])
+
+
+def dataset_rows(
+    api: ApiSession, dataset: str, metrics: list[str], columns: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The rows of a chart a user builds on `dataset` (its saved `metrics`, grouped by
+    `columns`), through the chart data API as Explore sends it."""
+    context = {
+        "datasource": {"id": dataset_id(api, dataset), "type": "table"},
+        "queries": [
+            {"columns": list(columns), "metrics": metrics, "row_limit": 10_000, "orderby": []}
+        ],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    response = api.call("POST", "/api/v1/chart/data", json=context)
+    assert response.status_code == 200, f"{dataset}: {response.status_code} {response.text[:500]}"
+    rows: list[dict[str, Any]] = response.json()["result"][0]["data"]
+    return rows
+
+
 def api_session(server: SupersetServer, username: str) -> ApiSession:
     """A REST session logged in as one of the provisioned users."""
     return ApiSession(server.url, username, server.passwords[username])

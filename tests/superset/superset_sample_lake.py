@@ -6,16 +6,23 @@ build. Timestamps are relative to now, so "last 24 hours" charts always have dat
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 from deltalake import write_deltalake
 
+from acme.settings import REPO_ROOT
 from ingest.tables import DEAD_LETTERS, LIVE_MINUTE_METRICS
+
+MARTS: dict[str, Any] = json.loads(
+    (REPO_ROOT / "superset" / "bundles" / "metrics.json").read_text()
+)["marts"]
 
 REGIONS = ("CA", "NY", "TX", "IL")
 CHANNELS = ("web", "mobile", "marketplace")
@@ -23,11 +30,79 @@ PROVIDERS = ("card", "paypal", "klarna")
 STATUSES = ("placed", "confirmed", "paid", "shipped", "delivered", "returned", "cancelled")
 CATEGORIES = {"electronics": ("phones", "laptops"), "home": ("kitchen", "garden")}
 SEGMENTS = ("new", "regular", "vip")
+# The columns the sample rows fill, in their tuples' order.
+PRODUCT_COLUMNS = (
+    "product_id",
+    "product_name",
+    "brand",
+    "department",
+    "category",
+    "subcategory",
+    "is_current",
+)
+CUSTOMER_COLUMNS = ("customer_id", "segment", "region", "country", "is_current")
+ORDER_COLUMNS = (
+    "order_id",
+    "customer_id",
+    "channel",
+    "currency",
+    "order_total",
+    "gross_amount",
+    "revenue_amount",
+    "net_revenue_amount",
+    "refunded_amount",
+    "shipping_region",
+    "ordered_at",
+    "ordered_date",
+    "order_status",
+    "is_cancelled",
+)
+LINE_COLUMNS = (
+    "order_line_id",
+    "order_id",
+    "line_number",
+    "customer_id",
+    "product_id",
+    "channel",
+    "department",
+    "category",
+    "subcategory",
+    "ordered_at",
+    "ordered_date",
+    "quantity",
+    "unit_price",
+    "discount",
+    "line_total",
+    "cost_amount",
+    "margin_amount",
+    "currency",
+)
+PAYMENT_COLUMNS = (
+    "payment_id",
+    "order_id",
+    "customer_id",
+    "amount",
+    "currency",
+    "provider",
+    "method",
+    "initiated_at",
+    "payment_date",
+    "payment_status",
+    "is_successful",
+)
+STOCK_COLUMNS = (
+    "product_id",
+    "warehouse_id",
+    "stock_date",
+    "closing_quantity_on_hand",
+    "closing_quantity_available",
+    "had_stockout",
+)
 
 
 def build_serving_db(path: Path, seed: int = 7) -> None:
-    """Write the marts the dashboards read (the columns of dbt_project/models/marts) and a
-    restricted PII table readers must never reach, into `path`."""
+    """Write every mart (empty ones too, each as its dbt contract has it), sample rows in those the
+    dashboards read, and a restricted PII table readers must never reach, into `path`."""
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -89,60 +164,16 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
         path.unlink()
     with duckdb.connect(str(path)) as conn:
         conn.execute("create schema marts; create schema restricted")
-        conn.execute(
-            "create table marts.dim_products (product_id varchar, product_name varchar, "
-            "brand varchar, department varchar, category varchar, subcategory varchar, "
-            "is_current boolean)"
-        )
-        conn.executemany("insert into marts.dim_products values (?, ?, ?, ?, ?, ?, ?)", products)
-        conn.execute(
-            "create table marts.dim_customers (customer_id varchar, segment varchar, "
-            "region varchar, country varchar, is_current boolean)"
-        )
-        conn.executemany("insert into marts.dim_customers values (?, ?, ?, ?, ?)", customers)
-        conn.execute(
-            "create table marts.fct_orders (order_id varchar, customer_id varchar, "
-            "channel varchar, currency varchar, order_total decimal(18,2), "
-            "gross_amount decimal(18,2), revenue_amount decimal(18,2), "
-            "net_revenue_amount decimal(18,2), refunded_amount decimal(18,2), "
-            "shipping_region varchar, ordered_at timestamp, ordered_date date, "
-            "order_status varchar, is_cancelled boolean)"
-        )
-        conn.executemany(
-            "insert into marts.fct_orders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            orders,
-        )
-        conn.execute(
-            "create table marts.fct_order_lines (order_line_id varchar, order_id varchar, "
-            "line_number integer, customer_id varchar, product_id varchar, channel varchar, "
-            "department varchar, category varchar, subcategory varchar, ordered_at timestamp, "
-            "ordered_date date, quantity integer, unit_price decimal(18,2), "
-            "discount decimal(18,2), line_total decimal(18,2), cost_amount decimal(18,2), "
-            "margin_amount decimal(18,2), currency varchar)"
-        )
-        conn.executemany(
-            "insert into marts.fct_order_lines values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            lines,
-        )
-        conn.execute(
-            "create table marts.fct_payments (payment_id varchar, order_id varchar, "
-            "customer_id varchar, amount decimal(18,2), currency varchar, provider varchar, "
-            "method varchar, initiated_at timestamp, payment_date date, "
-            "payment_status varchar, is_successful boolean)"
-        )
-        conn.executemany(
-            "insert into marts.fct_payments values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", payments
-        )
-        conn.execute(
-            "create table marts.fct_daily_stock (product_id varchar, warehouse_id varchar, "
-            "stock_date date, closing_quantity_on_hand integer, "
-            "closing_quantity_available integer, had_stockout boolean)"
-        )
-        conn.executemany("insert into marts.fct_daily_stock values (?, ?, ?, ?, ?, ?)", stock)
+        create_marts(conn)
+        insert(conn, "dim_products", PRODUCT_COLUMNS, products)
+        insert(conn, "dim_customers", CUSTOMER_COLUMNS, customers)
+        insert(conn, "fct_orders", ORDER_COLUMNS, orders)
+        insert(conn, "fct_order_lines", LINE_COLUMNS, lines)
+        insert(conn, "fct_payments", PAYMENT_COLUMNS, payments)
+        insert(conn, "fct_daily_stock", STOCK_COLUMNS, stock)
         # The Sales & Revenue mart, denormalised the way dbt_project's sales_order_lines is.
         conn.execute(
-            "create table marts.sales_order_lines as "
+            "insert into marts.sales_order_lines by name "
             "select lines.order_line_id, lines.order_id, lines.ordered_at, lines.ordered_date, "
             "orders.shipping_region as region, lines.channel, customers.segment, "
             "lines.department, lines.category, lines.subcategory, products.brand, "
@@ -157,15 +188,8 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
         )
         # The period-comparison mart's shape (dbt_project's revenue_by_day); comparisons unknown.
         conn.execute(
-            "create table marts.revenue_by_day as select "
-            "ordered_date as revenue_date, currency, "
-            "sum(revenue_amount)::decimal(18,2) as revenue_amount, "
-            "null::decimal(18,2) as previous_day_revenue_amount, "
-            "null::decimal(18,2) as previous_week_revenue_amount, "
-            "null::decimal(18,2) as previous_month_revenue_amount, "
-            "null::decimal(18,2) as previous_year_revenue_amount, "
-            "null::double as day_over_day_change, null::double as week_over_week_change, "
-            "null::double as month_over_month_change, null::double as year_over_year_change, "
+            "insert into marts.revenue_by_day by name select "
+            "ordered_date as revenue_date, currency, sum(revenue_amount) as revenue_amount, "
             "ordered_date::varchar || '/' || currency as revenue_day_id "
             "from marts.fct_orders group by ordered_date, currency"
         )
@@ -176,12 +200,30 @@ def build_serving_db(path: Path, seed: int = 7) -> None:
         )
         # Incomplete master data, as dbt_project's dimension_completeness counts it.
         conn.execute(
-            "create table marts.dimension_completeness as select * from (values "
+            "insert into marts.dimension_completeness by name select * from (values "
             "('dim_customers', 600, 12, 0.02), ('dim_products', 40, 3, 0.075), "
             "('dim_warehouses', 4, 1, 0.25), ('dim_carriers', 4, 0, 0.0), "
             "('dim_suppliers', 5, 0, 0.0), ('dim_campaigns', 9, 0, 0.0)) "
             "as t(dimension_name, members, inferred_members, inferred_share)"
         )
+
+
+def create_marts(conn: duckdb.DuckDBPyConnection) -> None:
+    """Every mart of the dbt project, empty, with its contract's columns and types (carried from
+    dbt into metrics.json by `acme warehouse metrics`), so each Superset dataset finds its mart
+    exactly as a dbt build publishes it."""
+    for mart, spec in MARTS.items():
+        columns = ", ".join(f'"{name}" {doc["type"]}' for name, doc in spec["columns"].items())
+        conn.execute(f"create table marts.{mart} ({columns})")
+
+
+def insert(
+    conn: duckdb.DuckDBPyConnection, mart: str, columns: tuple[str, ...], rows: list[Any]
+) -> None:
+    """Add `rows` (values of `columns`, in order) to `mart`; its other columns stay null."""
+    names = ", ".join(f'"{column}"' for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    conn.executemany(f"insert into marts.{mart} ({names}) values ({marks})", rows)
 
 
 def live_rows(now: datetime, rng: random.Random, minutes: int = 30) -> pa.Table:

@@ -62,7 +62,7 @@ def test_dataset_metrics_and_columns_come_from_the_metrics_layer(
         "coalesce(sum(gross_amount) filter (where is_cancelled = false), 0)"
     )
     columns = {c["column_name"]: c for c in dataset["columns"]}
-    gross = layer["columns"]["sales_order_lines"]["gross_amount"]
+    gross = layer["marts"]["sales_order_lines"]["columns"]["gross_amount"]
     assert columns["gross_amount"]["verbose_name"] == gross["label"] == "Gross amount"
     assert columns["gross_amount"]["description"] == gross["description"]
 

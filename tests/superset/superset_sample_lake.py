@@ -1,4 +1,5 @@
-"""A small serving database and live/dead-letter Delta tables with the marts' real table names.
+"""A small serving database (every mart, as its dbt contract has it) and live/dead-letter Delta
+tables.
 
 Test data, not production code: the Superset tests use it so they need neither Kafka nor a dbt
 build. Timestamps are relative to now, so "last 24 hours" charts always have data to show.
@@ -32,72 +33,27 @@ CATEGORIES = {"electronics": ("phones", "laptops"), "home": ("kitchen", "garden"
 SEGMENTS = ("new", "regular", "vip")
 # The columns the sample rows fill, in their tuples' order.
 PRODUCT_COLUMNS = (
-    "product_id",
-    "product_name",
-    "brand",
-    "department",
-    "category",
-    "subcategory",
-    "is_current",
-)
+    "product_id", "product_name", "brand", "department", "category", "subcategory", "is_current",
+)  # fmt: skip
 CUSTOMER_COLUMNS = ("customer_id", "segment", "region", "country", "is_current")
 ORDER_COLUMNS = (
-    "order_id",
-    "customer_id",
-    "channel",
-    "currency",
-    "order_total",
-    "gross_amount",
-    "revenue_amount",
-    "net_revenue_amount",
-    "refunded_amount",
-    "shipping_region",
-    "ordered_at",
-    "ordered_date",
-    "order_status",
-    "is_cancelled",
-)
+    "order_id", "customer_id", "channel", "currency", "order_total", "gross_amount",
+    "revenue_amount", "net_revenue_amount", "refunded_amount", "shipping_region", "ordered_at",
+    "ordered_date", "order_status", "is_cancelled",
+)  # fmt: skip
 LINE_COLUMNS = (
-    "order_line_id",
-    "order_id",
-    "line_number",
-    "customer_id",
-    "product_id",
-    "channel",
-    "department",
-    "category",
-    "subcategory",
-    "ordered_at",
-    "ordered_date",
-    "quantity",
-    "unit_price",
-    "discount",
-    "line_total",
-    "cost_amount",
-    "margin_amount",
-    "currency",
-)
+    "order_line_id", "order_id", "line_number", "customer_id", "product_id", "channel",
+    "department", "category", "subcategory", "ordered_at", "ordered_date", "quantity",
+    "unit_price", "discount", "line_total", "cost_amount", "margin_amount", "currency",
+)  # fmt: skip
 PAYMENT_COLUMNS = (
-    "payment_id",
-    "order_id",
-    "customer_id",
-    "amount",
-    "currency",
-    "provider",
-    "method",
-    "initiated_at",
-    "payment_date",
-    "payment_status",
-    "is_successful",
-)
+    "payment_id", "order_id", "customer_id", "amount", "currency", "provider", "method",
+    "initiated_at", "payment_date", "payment_status", "is_successful",
+)  # fmt: skip
 STOCK_COLUMNS = (
-    "product_id",
-    "warehouse_id",
-    "stock_date",
-    "closing_quantity_on_hand",
-    "closing_quantity_available",
-    "had_stockout",
-)
+    "product_id", "warehouse_id", "stock_date", "closing_quantity_on_hand",
+    "closing_quantity_available", "had_stockout",
+)  # fmt: skip
 
 
 def build_serving_db(path: Path, seed: int = 7) -> None:

@@ -115,60 +115,50 @@ def test_regional_managers_row_security_covers_the_datasets_with_a_region(
     assert with_region == covered
 
 
-def refused(server: SupersetServer, tmp_path: Path, edit: str, old: str, new: str) -> str:
-    """Provision a copy of the bundles with `old` replaced by `new` in the file `edit`; the
-    refusal's message (it must fail)."""
-    edited = tmp_path / "bundles"
-    shutil.copytree(BUNDLES, edited)
-    path = edited / edit
-    assert old in path.read_text()
-    path.write_text(path.read_text().replace(old, new, 1))
-    result = server.cli("provision", "--url", server.url, "--bundles", str(edited), check=False)
-    assert result.returncode != 0
-    return result.stderr
-
-
-def test_a_column_described_twice_is_refused(
-    superset_server: SupersetServer, tmp_path: Path
-) -> None:
-    message = refused(
-        superset_server, tmp_path, "05_self_service.yaml",
+# (bundle file, text, its replacement, the refusal's message): a column in dbt and in the bundle;
+# a bundle column without a description; a Superset column nobody described; an operational
+# metric without a description.
+REFUSALS = {
+    "column described twice": (
+        "05_self_service.yaml",
         "    model: fct_refunds\n",
         "    model: fct_refunds\n    columns:\n      amount: {label: Amount, description: Money.}\n",
-    )  # fmt: skip
-    assert "dataset fct_refunds: columns ['amount'] are described twice" in message
-
-
-def test_a_column_without_a_description_is_refused(
-    superset_server: SupersetServer, tmp_path: Path
-) -> None:
-    message = refused(
-        superset_server, tmp_path, "00_lakehouse.yaml",
+        "dataset fct_refunds: columns ['amount'] are described twice",
+    ),
+    "column without description": (
+        "00_lakehouse.yaml",
         '      mart: {label: Fact table, description: "Fact table of the serving database."}\n',
         "      mart: {label: Fact table}\n",
-    )  # fmt: skip
-    assert "dataset mart_freshness: column mart has no label or no description" in message
-
-
-def test_a_column_nobody_described_is_refused(
-    superset_server: SupersetServer, tmp_path: Path
-) -> None:
-    message = refused(
-        superset_server, tmp_path, "00_lakehouse.yaml",
+        "dataset mart_freshness: column mart has no label or no description",
+    ),
+    "column nobody described": (
+        "00_lakehouse.yaml",
         '      topic: {label: Topic, description: "Kafka topic the refused event came from."}\n',
         "",
-    )  # fmt: skip
-    assert "dataset dead_letters: columns ['topic'] have no label and description" in message
-
-
-def test_a_metric_without_a_description_is_refused(
-    superset_server: SupersetServer, tmp_path: Path
-) -> None:
-    message = refused(
-        superset_server, tmp_path, "00_lakehouse.yaml",
+        "dataset dead_letters: columns ['topic'] have no label and description",
+    ),
+    "metric without description": (
+        "00_lakehouse.yaml",
         '         description: "Events the ingester refused and kept in the dead-letter table."}',
         "}",
-    )  # fmt: skip
-    assert "dataset dead_letters: metric dead_letter_count has no label or no description" in (
-        message
+        "dataset dead_letters: metric dead_letter_count has no label or no description",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_provisioning_refuses_what_is_not_described_once(
+    superset_server: SupersetServer, tmp_path: Path, case: str
+) -> None:
+    """A copy of the bundles with one edit; provisioning must fail and say what to fix."""
+    file, old, new, message = REFUSALS[case]
+    edited = tmp_path / "bundles"
+    shutil.copytree(BUNDLES, edited)
+    path = edited / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    result = superset_server.cli(
+        "provision", "--url", superset_server.url, "--bundles", str(edited), check=False
     )
+    assert result.returncode != 0
+    assert message in result.stderr

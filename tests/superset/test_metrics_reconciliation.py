@@ -6,8 +6,9 @@ raw events, and a real Superset is provisioned from the committed bundles over t
 number and grouped chart of the Sales & Revenue, Operations and Executive Live dashboards is then
 fetched through the chart data API as the Viewer role would fetch it (the request a dashboard
 sends: the chart's saved query, with its dashboard), and must equal the truth manifest to the
-cent. Regional managers (one per region, added to the bundles the way 90_security.yaml says)
-must together see exactly the total.
+cent, and so must the metrics of the self-service datasets as an analyst charts them. Regional
+managers (one per region, added to the bundles the way 90_security.yaml says) must together see
+exactly the total.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tests.superset.conftest import (
     Inbox,
     SupersetServer,
     api_session,
+    dataset_rows,
     running_superset,
 )
 
@@ -279,6 +281,41 @@ def test_operations_equals_the_truth(viewer: Dashboards, scenario: Scenario) -> 
     attempts = sum(r["payment_attempts"] for r in payments)
     rate = viewer.number(board, "Payment success rate", "payment_success_rate")
     assert rate == pytest.approx(completed / attempts, abs=1e-12)
+
+
+def test_self_service_datasets_equal_the_truth(scenario: Scenario) -> None:
+    """Charts an analyst builds on the self-service datasets (05_self_service.yaml), with their
+    metrics-layer metrics, equal the truth: refunds by reason, shipments, stockouts, spend."""
+    truth = scenario.truth
+    analyst = api_session(scenario.server, "analyst")
+    by_reason = {
+        r["reason"]: {"count": r["refunds_issued"], "amount": cents(r["refund_amount"])}
+        for r in dataset_rows(
+            analyst, "fct_refunds", ["refunds_issued", "refund_amount"], ("reason",)
+        )
+    }
+    assert by_reason == truth["refunds"]["by_reason"]
+    (refunds,) = dataset_rows(analyst, "fct_refunds", ["refunds_issued", "refund_amount"])
+    assert (refunds["refunds_issued"], cents(refunds["refund_amount"])) == (
+        truth["refunds"]["count"],
+        truth["refunds"]["amount"],
+    )
+    (shipments,) = dataset_rows(
+        analyst, "fct_shipments", ["shipments_delivered", "shipments_delivered_late"]
+    )
+    assert (shipments["shipments_delivered"], shipments["shipments_delivered_late"]) == (
+        truth["shipments_delivered"],
+        truth["shipments_delivered_late"],
+    )
+    (stock,) = dataset_rows(analyst, "fct_daily_stock", ["stockout_days"])
+    assert stock["stockout_days"] == truth["stockout_days"]
+    spend = {
+        r["channel"]: cents(r["marketing_spend"])
+        for r in dataset_rows(analyst, "fct_marketing_spend", ["marketing_spend"], ("channel",))
+    }
+    assert spend == truth["marketing_spend_by_channel"]
+    (carts,) = dataset_rows(analyst, "fct_carts", ["carts_abandoned"])
+    assert carts["carts_abandoned"] == truth["carts_abandoned"]
 
 
 def closed_window() -> tuple[datetime, datetime]:
